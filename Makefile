@@ -1,0 +1,118 @@
+# lean-go-images: one Go server, four Dockerfiles, measured.
+#
+#   make all && make report    build the four images, then measure them
+#   make test                  vet, unit tests, lint, and end-to-end tests on the real images
+#   make help                  every target
+#
+# Every variable below can be overridden: make all IMAGE=myrepo/hello OFFLINE=1
+
+# Settings (override on the command line)
+
+# Image repository; each variant is tagged $(IMAGE):<variant>.
+IMAGE ?= lean-go-images
+# Extra flags for every docker buildx build, e.g. --no-cache or --network=none.
+DOCKER_BUILD_FLAGS ?=
+# Variant that `make run` starts, the port it serves on, and how it is reached.
+VARIANT ?= 04-scratch-static
+PORT ?= 8080
+RUN_FLAGS ?= -p 127.0.0.1:$(PORT):$(PORT)
+# Comma-separated subset of variants for `make report` (default: all).
+VARIANTS ?=
+# OFFLINE=1 never contacts a registry: missing base images are built from Debian packages.
+OFFLINE ?=
+# Pinned tools, installed into $(BIN) by `make tools`.
+BIN ?= $(CURDIR)/bin
+DIVE_VERSION ?= v0.13.1
+HADOLINT_VERSION ?= 2.14.0
+GO ?= go
+DOCKER ?= docker
+
+# Strict shell: a failing command in a pipeline fails the recipe.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# The variants are the NN-name directories that hold a Dockerfile.
+ALL_VARIANTS := $(patsubst %/Dockerfile,%,$(wildcard [0-9][0-9]-*/Dockerfile))
+
+export IMAGE OFFLINE BIN DIVE_VERSION HADOLINT_VERSION VARIANTS
+export BIN_DIR := $(BIN)
+
+##@ Workshop
+
+.PHONY: help
+help: ## Show this list of targets.
+	@awk 'BEGIN {FS = ":.*## "} \
+	  /^##@/ {printf "\n%s\n", substr($$0, 5)} \
+	  /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@printf '\nVariants: %s\n' "$(ALL_VARIANTS)"
+
+.PHONY: all
+all: $(addprefix build-,$(ALL_VARIANTS)) ## Build every variant image, tagged IMAGE:variant (01-single-stage … 04-scratch-static).
+
+.PHONY: build-%
+build-%: bases ## Build one variant, e.g. make build-04-scratch-static.
+	@test -f "$*/Dockerfile" || { echo "make: unknown variant '$*': choose from $(ALL_VARIANTS)" >&2; exit 2; }
+	$(DOCKER) buildx build --load $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
+
+.PHONY: run
+run: ## Serve one variant on http://localhost:$(PORT) (make run VARIANT=02-multi-stage).
+	@test -f "$(VARIANT)/Dockerfile" || { echo "make: unknown VARIANT '$(VARIANT)': choose from $(ALL_VARIANTS)" >&2; exit 2; }
+	@$(DOCKER) image inspect $(IMAGE):$(VARIANT) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(VARIANT) is missing: run make all (or make build-$(VARIANT))" >&2; exit 1; }
+	$(DOCKER) run --rm --label lean-go-images.managed=true $(RUN_FLAGS) -e PORT=$(PORT) \
+	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(VARIANT)
+
+.PHONY: report
+report: tools ## Measure every built image and write RESULTS.md, results.json and the README table.
+	$(GO) run ./scripts/report -image $(IMAGE) -dive $(BIN)/dive -hadolint $(BIN)/hadolint
+
+##@ Quality
+
+.PHONY: test
+test: vet unit lint e2e ## Run everything CI runs: vet, unit tests, lint, and end-to-end tests on the real images.
+
+.PHONY: vet
+vet: ## Run go vet on all Go code, end-to-end tests included.
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+
+.PHONY: unit
+unit: ## Run the Go unit tests (no Docker needed).
+	$(GO) test -count=1 ./...
+
+.PHONY: lint
+lint: tools ## Lint every Dockerfile with hadolint and every shell script with shellcheck.
+	$(BIN)/hadolint $(addsuffix /Dockerfile,$(ALL_VARIANTS))
+	shellcheck scripts/*.sh .ci/run
+
+.PHONY: e2e
+e2e: ## Build every image with no network, then run and measure them end to end.
+	$(MAKE) all DOCKER_BUILD_FLAGS="--network=none $(DOCKER_BUILD_FLAGS)"
+	$(GO) test -count=1 -tags e2e -timeout 15m ./scripts/e2e/
+
+##@ Setup
+
+.PHONY: tools
+tools: ## Install the pinned dive and hadolint into ./bin, and shellcheck, if missing.
+	@scripts/tools.sh
+
+.PHONY: bases
+bases: ## Make sure every base image exists: local, else pulled, else built offline.
+	@scripts/ensure-bases.sh
+
+.PHONY: offline-bases
+offline-bases: ## Build look-alike base images from Debian packages, tagged with the upstream names.
+	scripts/offline-bases.sh
+
+.PHONY: clean
+clean: ## Remove this project's images and containers (found by label), and nothing else.
+	@ids="$$($(DOCKER) ps -aq --filter label=lean-go-images.managed=true)"; \
+	  if [[ -n "$$ids" ]]; then $(DOCKER) rm -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") container(s)"; fi
+	@ids="$$($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u)"; \
+	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi
+
+.PHONY: clean-bases
+clean-bases: ## Remove the base images that offline-bases built (found by label).
+	@ids="$$($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u)"; \
+	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi

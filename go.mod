@@ -1,0 +1,3 @@
+module lean-go-images
+
+go 1.26
