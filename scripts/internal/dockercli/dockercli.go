@@ -91,12 +91,12 @@ func Diagnose(err error) error {
 
 // Image is the part of docker image inspect the workshop reads.
 type Image struct {
-	ID       string `json:"Id"`
-	RepoTags []string
+	ID          string `json:"Id"`
+	RepoTags    []string
 	RepoDigests []string
-	Size     int64
-	Created  string
-	Config   struct {
+	Size        int64
+	Created     string
+	Config      struct {
 		User       string
 		Entrypoint []string
 		Cmd        []string
