@@ -99,7 +99,7 @@ func TestProbe(t *testing.T) {
 		{"healthy", healthy.URL + "/healthz", ""},
 		{"500", failing.URL + "/healthz", "500 Internal Server Error"},
 		{"404", healthy.URL + "/missing", "404 Not Found"},
-		{"timeout", stuck.URL + "/healthz", "Timeout"},
+		{"timeout", stuck.URL + "/healthz", "timeout"},
 		{"refused", "http://" + closedAddr(t) + "/healthz", "refused"},
 	}
 	for _, tt := range tests {
