@@ -140,7 +140,8 @@ type RunOptions struct {
 // Run starts a detached, labelled container on the host network and returns
 // its ID. The caller must Remove it.
 func Run(ctx context.Context, o RunOptions) (string, error) {
-	args := []string{"run", "--detach", "--label", ManagedLabel, "--network", "host",
+	// --pull never: a missing image is an error here, never a registry pull.
+	args := []string{"run", "--detach", "--pull", "never", "--label", ManagedLabel, "--network", "host",
 		"--env", "PORT=" + strconv.Itoa(o.Port)}
 	args = append(args, o.Args...)
 	args = append(args, o.Image)

@@ -13,7 +13,7 @@ import (
 // image, without running the image: it creates a stopped container and reads
 // the file's tar header from docker cp.
 func FileSize(ctx context.Context, image, path string) (int64, error) {
-	out, err := Output(ctx, "create", "--label", ManagedLabel, image)
+	out, err := Output(ctx, "create", "--pull", "never", "--label", ManagedLabel, image)
 	if err != nil {
 		return 0, Diagnose(err)
 	}
