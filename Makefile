@@ -51,21 +51,26 @@ help: ## Show this list of targets.
 .PHONY: all
 all: $(addprefix build-,$(ALL_VARIANTS)) ## Build every variant image, tagged IMAGE:variant (01-single-stage … 04-scratch-static).
 
-.PHONY: build-%
-build-%: bases ## Build one variant, e.g. make build-04-scratch-static.
-	@test -f "$*/Dockerfile" || { echo "make: unknown variant '$*': choose from $(ALL_VARIANTS)" >&2; exit 2; }
+.PHONY: $(addprefix build-,$(ALL_VARIANTS))
+$(addprefix build-,$(ALL_VARIANTS)): build-%: bases buildx
 	$(DOCKER) buildx build --load $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
 
+# Any other build-NAME says why NAME is not a variant, before touching Docker.
+build-%: ## Build one variant, e.g. make build-04-scratch-static.
+	@if [[ -d "$*" && "$*" =~ ^[0-9][0-9]- ]]; then echo "make: $*/Dockerfile is missing: restore it (git checkout -- $*/Dockerfile)" >&2; \
+	  else echo "make: unknown variant '$*': choose from $(ALL_VARIANTS)" >&2; fi; exit 2
+
 .PHONY: run
-run: ## Serve one variant on http://localhost:$(PORT) (make run VARIANT=02-multi-stage).
+run: $(BIN)/preflight ## Serve one variant on http://localhost:$(PORT) (make run VARIANT=02-multi-stage).
 	@test -f "$(VARIANT)/Dockerfile" || { echo "make: unknown VARIANT '$(VARIANT)': choose from $(ALL_VARIANTS)" >&2; exit 2; }
+	@$(BIN)/preflight
 	@$(DOCKER) image inspect $(IMAGE):$(VARIANT) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(VARIANT) is missing: run make all (or make build-$(VARIANT))" >&2; exit 1; }
 	$(DOCKER) run --rm --label lean-go-images.managed=true $(RUN_FLAGS) -e PORT=$(PORT) \
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(VARIANT)
 
 .PHONY: report
-report: tools ## Measure every built image and write RESULTS.md, results.json and the README table.
-	$(GO) run ./scripts/report -image $(IMAGE) -dive $(BIN)/dive -hadolint $(BIN)/hadolint
+report: tools $(BIN)/report ## Measure every built image and write RESULTS.md, results.json and the README table.
+	@$(BIN)/report -image $(IMAGE) -dive $(BIN)/dive -hadolint $(BIN)/hadolint
 
 ##@ Quality
 
@@ -101,9 +106,20 @@ tools: ## Install the pinned dive and hadolint into ./bin, and shellcheck, if mi
 bases: ## Make sure every base image exists: local, else pulled, else built offline.
 	@scripts/ensure-bases.sh
 
+.PHONY: buildx
+buildx: $(BIN)/preflight ## Check that Docker can build with BuildKit (the buildx plugin).
+	@$(BIN)/preflight -buildx
+
 .PHONY: offline-bases
 offline-bases: ## Build look-alike base images from Debian packages, tagged with the upstream names.
 	scripts/offline-bases.sh
+
+# The project's own Go commands, built into $(BIN); go build is quick when
+# nothing changed, and a built command fails with its own line only.
+GO_CMDS := preflight report
+.PHONY: $(addprefix $(BIN)/,$(GO_CMDS))
+$(addprefix $(BIN)/,$(GO_CMDS)): $(BIN)/%:
+	@$(GO) build -o $@ ./scripts/$*
 
 .PHONY: clean
 clean: ## Remove this project's images and containers (found by label), and nothing else.

@@ -44,6 +44,23 @@ die() {
 }
 
 #######################################
+# Runs one of the project's Go commands; on failure, exits with its own
+# one-line message (without go run's "exit status" noise).
+# Arguments:
+#   The package, then its arguments.
+#######################################
+run_go() {
+  local errs
+  errs="$(mktemp)"
+  if ! go run "$@" 2>"${errs}"; then
+    grep -v '^exit status ' "${errs}" >&2 || true
+    rm -f "${errs}"
+    exit 1
+  fi
+  rm -f "${errs}"
+}
+
+#######################################
 # Tells whether an image exists locally.
 # Arguments:
 #   Image name.
@@ -58,12 +75,12 @@ main() {
   repo_root="${REPO_ROOT:-${SCRIPT_DIR%/*}}"
   [[ -d "${repo_root}" ]] || die "REPO_ROOT ${repo_root} is not a directory"
 
-  command -v docker >/dev/null 2>&1 || die "docker not found; install Docker first"
-  docker info >/dev/null 2>&1 || die "Docker daemon not reachable (is dockerd running?)"
-
-  # The FROM lines are parsed in Go (scripts/bases), like everything else
-  # that reads a Dockerfile here.
-  out="$(cd "${repo_root}" && go run ./scripts/bases)" || die "could not list the base images (see the line above)"
+  command -v go >/dev/null 2>&1 || die "go is not installed: install Go 1.26 or later (see README.md, Prerequisites)"
+  # Docker's state and the FROM lines are read in Go (scripts/preflight and
+  # scripts/bases), which say what is wrong in one line.
+  cd "${repo_root}"
+  run_go ./scripts/preflight
+  out="$(run_go ./scripts/bases)"
   mapfile -t images <<<"${out}"
 
   for image in "${images[@]}"; do

@@ -205,3 +205,12 @@ func WaitHTTP(ctx context.Context, url string) (string, error) {
 		}
 	}
 }
+
+// CheckBuildx verifies that the docker client has the buildx plugin, which
+// every build here uses to run BuildKit.
+func CheckBuildx(ctx context.Context) error {
+	if _, err := Output(ctx, "buildx", "version"); err != nil {
+		return errors.New("docker buildx is missing: install the buildx plugin (see README.md, Prerequisites)")
+	}
+	return nil
+}

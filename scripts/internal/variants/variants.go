@@ -27,7 +27,8 @@ func (v Variant) Image(repo string) string { return repo + ":" + v.Name }
 var dirName = regexp.MustCompile(`^[0-9]{2}-[a-z0-9][a-z0-9-]*$`)
 
 // Find returns the variants in fsys, the repository root, ordered by name.
-// A directory counts when its name is NN-something and it has a Dockerfile.
+// A directory counts when its name is NN-something and it has a Dockerfile;
+// one that has a main.go but lost its Dockerfile is an error.
 func Find(fsys fs.FS) ([]Variant, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -39,6 +40,11 @@ func Find(fsys fs.FS) ([]Variant, error) {
 			continue
 		}
 		if _, err := fs.Stat(fsys, e.Name()+"/Dockerfile"); err != nil {
+			// A step with its server but no Dockerfile is a broken checkout,
+			// not a directory to skip quietly.
+			if _, merr := fs.Stat(fsys, e.Name()+"/main.go"); merr == nil {
+				return nil, fmt.Errorf("%s has main.go but no Dockerfile: restore %[1]s/Dockerfile (git checkout -- %[1]s/Dockerfile)", e.Name())
+			}
 			continue
 		}
 		vs = append(vs, Variant{Name: e.Name()})

@@ -15,7 +15,7 @@ func TestFind(t *testing.T) {
 		"02-multi-stage/Dockerfile":  {},
 		"01-single-stage/Dockerfile": {},
 		"01-single-stage/main.go":    {},
-		"03-no-dockerfile/main.go":   {},
+		"03-no-dockerfile/README.md": {},
 		"scripts/Dockerfile":         {},
 		"1-too-short/Dockerfile":     {},
 		"05-Upper/Dockerfile":        {},
@@ -31,6 +31,10 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find(fstest.MapFS{"go.mod": {}}); err == nil {
 		t.Error("Find on a tree without variants: no error")
+	}
+	broken := fstest.MapFS{"01-a/Dockerfile": {}, "02-b/main.go": {}}
+	if _, err := Find(broken); err == nil || !strings.Contains(err.Error(), "02-b has main.go but no Dockerfile") {
+		t.Errorf("Find with a lost Dockerfile: error %v, want one naming 02-b", err)
 	}
 }
 

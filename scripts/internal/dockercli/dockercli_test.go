@@ -1,0 +1,263 @@
+package dockercli
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// What docker 28 and 20.10 clients print on stderr when things go wrong,
+// copied from real runs.
+const (
+	daemonDown     = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
+	permDenied     = `permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.50/version": dial unix /var/run/docker.sock: connect: permission denied`
+	permDenied2010 = `Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/version": dial unix /var/run/docker.sock: connect: permission denied`
+	noSuchImage    = "Error response from daemon: no such image: lgi-missing:x: No such image: lgi-missing:x"
+	diskFull       = "failed to register layer: write /var/lib/docker/overlay2/x/diff/y: no space left on device"
+)
+
+// fakeDocker writes a shell script standing in for docker, points Bin at it
+// for the rest of the test, and returns the file where it records its
+// arguments, one per line.
+func fakeDocker(t *testing.T, script string) string {
+	t.Helper()
+	dir := t.TempDir()
+	argsFile := filepath.Join(dir, "args")
+	bin := filepath.Join(dir, "docker")
+	body := "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + argsFile + "'\n" + script + "\n"
+	if err := os.WriteFile(bin, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := Bin
+	Bin = bin
+	t.Cleanup(func() { Bin = old })
+	return argsFile
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		script  string // "" leaves Bin pointing at a file that does not exist
+		want    string
+		wantErr string
+	}{
+		{"not installed", "", "", "docker is not installed: install Docker Engine"},
+		{"daemon down", "echo '" + daemonDown + "' >&2; exit 1", "", "the Docker daemon is not running: start it"},
+		{"socket permission", "echo '" + permDenied + "' >&2; exit 1", "", "no permission on the Docker socket (/var/run/docker.sock): add your user to the docker group"},
+		{"socket permission, docker 20.10", "echo '" + permDenied2010 + "' >&2; exit 1", "", "no permission on the Docker socket"},
+		{"other failure", "echo 'something odd' >&2; echo 'second line' >&2; exit 3", "", "docker version --format {{.Server.Version}}: something odd"},
+		{"ok", "echo 20.10.24+dfsg1", "20.10.24+dfsg1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.script == "" {
+				old := Bin
+				Bin = filepath.Join(t.TempDir(), "docker")
+				t.Cleanup(func() { Bin = old })
+			} else {
+				fakeDocker(t, tt.script)
+			}
+			got, err := Check(context.Background())
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("Check() = %q, %v; want %q, nil", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Check() error = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("Check() error has several lines: %q", err)
+			}
+			t.Logf("user sees: %v", err)
+		})
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	tests := []struct{ stderr, want string }{
+		{daemonDown, "the Docker daemon is not running"},
+		{"error during connect: Get \"http://%2F%2F.%2Fpipe%2Fdocker_engine/v1.24/version\": open //./pipe/docker_engine: The system cannot find the file specified.", "the Docker daemon is not running"},
+		{permDenied, "no permission on the Docker socket"},
+		{permDenied2010, "no permission on the Docker socket"},
+		{diskFull, "the disk is full"},
+	}
+	for _, tt := range tests {
+		err := Diagnose(&Error{Args: []string{"version"}, Stderr: tt.stderr + "\n", Err: errors.New("exit status 1")})
+		if !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("Diagnose(%.40q...) = %q, want it to start with %q", tt.stderr, err, tt.want)
+		}
+	}
+	other := &Error{Args: []string{"ps"}, Stderr: "boom", Err: errors.New("exit status 1")}
+	if err := Diagnose(other); err != other {
+		t.Errorf("Diagnose changed an unknown error: %v", err)
+	}
+	plain := errors.New("plain")
+	if err := Diagnose(plain); err != plain {
+		t.Errorf("Diagnose changed a non-docker error: %v", err)
+	}
+}
+
+func TestErrorIsOneLine(t *testing.T) {
+	e := &Error{Args: []string{"buildx", "build"}, Stderr: "\nERROR: first line\nsecond line\n", Err: errors.New("exit status 1")}
+	if got, want := e.Error(), "docker buildx build: ERROR: first line"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	e = &Error{Args: []string{"ps"}, Err: errors.New("exit status 2")}
+	if got, want := e.Error(), "docker ps: exit status 2"; got != want {
+		t.Errorf("Error() with no stderr = %q, want %q", got, want)
+	}
+	if !errors.Is(e, e.Err) {
+		t.Error("Error does not unwrap to the command's error")
+	}
+}
+
+func TestOutputReturnsStdoutAndStderr(t *testing.T) {
+	fakeDocker(t, "echo out; echo err >&2; exit 4")
+	out, err := Output(context.Background(), "x")
+	var de *Error
+	if !errors.As(err, &de) || strings.TrimSpace(de.Stderr) != "err" || string(out) != "out\n" {
+		t.Fatalf("Output = %q, %v; want stdout and an *Error with stderr", out, err)
+	}
+}
+
+func TestInspectImage(t *testing.T) {
+	fakeDocker(t, "echo '"+noSuchImage+"' >&2; exit 1")
+	_, err := InspectImage(context.Background(), "lgi-missing:x")
+	if !errors.Is(err, ErrNoImage) || !strings.Contains(err.Error(), "lgi-missing:x") {
+		t.Errorf("missing image: err = %v, want ErrNoImage naming the image", err)
+	}
+
+	fakeDocker(t, "echo '"+daemonDown+"' >&2; exit 1")
+	if _, err := InspectImage(context.Background(), "x"); err == nil || !strings.HasPrefix(err.Error(), "the Docker daemon is not running") {
+		t.Errorf("daemon down: err = %v, want the daemon diagnosis", err)
+	}
+
+	fakeDocker(t, `echo '[{"Id":"sha256:abc","RepoTags":["x:1"],"Size":42,"Config":{"User":"65532:65532","Entrypoint":["/server"]}}]'`)
+	img, err := InspectImage(context.Background(), "x:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.ID != "sha256:abc" || img.Size != 42 || img.Config.User != "65532:65532" || img.Config.Entrypoint[0] != "/server" {
+		t.Errorf("InspectImage = %+v", img)
+	}
+
+	fakeDocker(t, "echo '[]'")
+	if _, err := InspectImage(context.Background(), "x:1"); err == nil || !strings.Contains(err.Error(), "unexpected output") {
+		t.Errorf("empty inspect output: err = %v", err)
+	}
+}
+
+func TestRunArgs(t *testing.T) {
+	argsFile := fakeDocker(t, "echo 0123abcd")
+	id, err := Run(context.Background(), RunOptions{Image: "img:tag", Port: 1234, Args: []string{"--read-only"}, Cmd: []string{"-healthcheck"}})
+	if err != nil || id != "0123abcd" {
+		t.Fatalf("Run = %q, %v", id, err)
+	}
+	b, err := os.ReadFile(argsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(strings.Fields(string(b)), " ")
+	for _, want := range []string{
+		"run --detach",
+		"--label " + ManagedLabel,
+		"--network host",
+		"--env PORT=1234",
+		"--read-only img:tag -healthcheck",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("docker %s: lacks %q", got, want)
+		}
+	}
+	if !strings.HasSuffix(got, "img:tag -healthcheck") {
+		t.Errorf("docker %s: image and command are not last", got)
+	}
+	if !strings.Contains(got, "--pull never") {
+		t.Errorf("docker %s: lacks --pull never (the workshop never pulls)", got)
+	}
+
+	fakeDocker(t, "echo '"+daemonDown+"' >&2; exit 1")
+	if _, err := Run(context.Background(), RunOptions{Image: "x"}); err == nil || !strings.HasPrefix(err.Error(), "the Docker daemon is not running") {
+		t.Errorf("Run with the daemon down: %v", err)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	argsFile := fakeDocker(t, "exit 0")
+	if err := Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(argsFile); err == nil {
+		t.Error("Remove() with no IDs ran docker")
+	}
+	if err := Remove("a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(argsFile)
+	if got := strings.Join(strings.Fields(string(b)), " "); got != "rm --force --volumes a b" {
+		t.Errorf("Remove ran docker %s", got)
+	}
+
+	// Remove runs even after the caller's context is gone: it has its own.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = ctx
+	if err := Remove("c"); err != nil {
+		t.Errorf("Remove after cancel: %v", err)
+	}
+}
+
+func TestFreePort(t *testing.T) {
+	p, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p <= 0 || p > 65535 {
+		t.Fatalf("FreePort() = %d", p)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+	if err != nil {
+		t.Fatalf("port %d is not free: %v", p, err)
+	}
+	ln.Close()
+}
+
+func TestWaitHTTP(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) < 3 {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("Hello world!"))
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	body, err := WaitHTTP(ctx, srv.URL+"/")
+	if err != nil || body != "Hello world!" {
+		t.Fatalf("WaitHTTP = %q, %v", body, err)
+	}
+
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusInternalServerError)
+	}))
+	defer bad.Close()
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = WaitHTTP(ctx, bad.URL+"/x")
+	if err == nil || !strings.Contains(err.Error(), bad.URL+"/x did not answer 200") || !strings.Contains(err.Error(), "500") {
+		t.Errorf("WaitHTTP on a failing server: %v, want the URL and the last status", err)
+	}
+}

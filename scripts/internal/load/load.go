@@ -1,0 +1,338 @@
+// Package load is a small, bounded HTTP load generator for the workshop's
+// measurements. It uses the standard library only and talks to loopback
+// addresses only: it refuses any URL whose host is not 127.0.0.0/8, ::1 or
+// "localhost", and it checks the address it actually dials as well, so that a
+// name that resolves elsewhere, a proxy setting or a redirect cannot send
+// traffic anywhere else.
+//
+// Every run is bounded twice: by Options.Duration (the deadline) and by
+// Options.MaxRequests (a request budget), whichever comes first.
+//
+//	res, err := load.Run(ctx, load.Options{URL: "http://127.0.0.1:8080/"})
+//	fmt.Printf("%.0f req/s, p99 %v\n", res.RequestsPerSec, res.P99)
+//
+// Latency percentiles are exact: every successful request's latency is kept
+// (8 bytes each, so the default budget of 2,000,000 requests costs at most
+// 16 MB) and the percentiles are read from the sorted list by nearest rank.
+// A histogram would save that memory but round p99 to its bucket width, and
+// the workshop compares variants whose p99s differ by tens of microseconds.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults and limits of Options.
+const (
+	DefaultDuration    = 5 * time.Second
+	DefaultConns       = 32
+	DefaultMaxRequests = 2_000_000
+	DefaultTimeout     = 5 * time.Second
+
+	// MaxDuration and MaxConns keep a typo from turning into an hour-long
+	// run or thousands of sockets.
+	MaxDuration = 5 * time.Minute
+	MaxConns    = 1024
+)
+
+// Options describes one run. Zero fields take the defaults above.
+type Options struct {
+	// URL is requested with GET by every connection, again and again. Its
+	// host must be a loopback IP or "localhost"; the scheme http or https.
+	URL string
+	// Duration is how long the run lasts (default 5 s, at most 5 min).
+	// Requests still in flight at the deadline are abandoned and not counted.
+	Duration time.Duration
+	// Conns is the number of keep-alive connections, each sending one
+	// request at a time (default 32, at most 1024).
+	Conns int
+	// MaxRequests ends the run early once this many requests have been sent
+	// (default 2,000,000). It also bounds the memory kept for latencies.
+	MaxRequests int64
+	// Timeout bounds a single request (default 5 s).
+	Timeout time.Duration
+}
+
+// Result is what a run measured. It serializes to JSON with exact integers:
+// durations in nanoseconds (the _ns fields) and plain counts.
+type Result struct {
+	URL   string `json:"url"`
+	Conns int    `json:"conns"`
+	// Elapsed is the wall time from the first request to the last one
+	// finishing (or being abandoned at the deadline).
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// Requests counts successful requests: a 2xx answer whose body was read
+	// in full. Only these have a latency.
+	Requests int64 `json:"requests"`
+	// Errors counts requests that failed: a transport error, a timeout or a
+	// non-2xx status. Requests cut off by the end of the run are not errors.
+	Errors int64 `json:"errors"`
+	// RequestsPerSec is Requests divided by Elapsed in seconds.
+	RequestsPerSec float64 `json:"requests_per_sec"`
+	// Latency of successful requests, from sending the request to reading the
+	// last byte of the body. Exact nearest-rank percentiles; zero when there
+	// were no successful requests.
+	Min  time.Duration `json:"min_ns"`
+	P50  time.Duration `json:"p50_ns"`
+	P90  time.Duration `json:"p90_ns"`
+	P99  time.Duration `json:"p99_ns"`
+	Max  time.Duration `json:"max_ns"`
+	Mean time.Duration `json:"mean_ns"`
+	// Statuses counts the answers of counted requests by HTTP status code,
+	// errors included (JSON object keys are the codes as strings, "200").
+	Statuses map[int]int64 `json:"statuses,omitempty"`
+	// FirstError is the first failure seen, to explain Errors.
+	FirstError string `json:"first_error,omitempty"`
+}
+
+// String returns the result on one line.
+func (r Result) String() string {
+	s := fmt.Sprintf("%d requests in %v over %d conns: %.0f req/s, p50 %v, p99 %v, %d errors",
+		r.Requests, r.Elapsed.Round(time.Millisecond), r.Conns, r.RequestsPerSec, r.P50, r.P99, r.Errors)
+	if r.FirstError != "" {
+		s += " (first: " + r.FirstError + ")"
+	}
+	return s
+}
+
+// ErrNotLoopback is wrapped by the error Run returns for a URL whose host is
+// not a loopback address.
+var ErrNotLoopback = errors.New("not a loopback address")
+
+// CheckURL returns the parsed URL if load may be sent to it: http or https,
+// and a host that is a loopback IP or "localhost".
+func CheckURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("load: invalid URL %q: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("load: URL %q: scheme must be http or https", raw)
+	}
+	host := u.Hostname()
+	if host == "" {
+		return nil, fmt.Errorf("load: URL %q has no host: use http://127.0.0.1:PORT/", raw)
+	}
+	if !isLoopbackHost(host) {
+		return nil, fmt.Errorf("load: refusing %q: host %q is %w; load is only ever sent to 127.0.0.1, ::1 or localhost", raw, host, ErrNotLoopback)
+	}
+	return u, nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Run sends GET requests to o.URL over o.Conns connections until o.Duration
+// has passed or o.MaxRequests have been sent, and returns what it measured.
+// It returns an error, and does not send anything, when the options are
+// invalid or the URL is not on loopback. If ctx ends before the deadline,
+// Run stops early and returns the partial result with ctx's error.
+func Run(ctx context.Context, o Options) (Result, error) {
+	o, u, err := o.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	target := u.String()
+
+	transport := &http.Transport{
+		Proxy: nil, // never a proxy: the request goes straight to loopback
+		DialContext: (&net.Dialer{
+			Timeout: o.Timeout,
+			Control: loopbackOnly,
+		}).DialContext,
+		MaxIdleConns:        o.Conns,
+		MaxIdleConnsPerHost: o.Conns,
+		MaxConnsPerHost:     o.Conns,
+		IdleConnTimeout:     30 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport: transport,
+		Timeout:   o.Timeout,
+		// A redirect is an answer, not something to follow elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+
+	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
+	defer cancel()
+
+	var (
+		sent     atomic.Int64
+		mu       sync.Mutex
+		firstErr string
+		wg       sync.WaitGroup
+	)
+	workers := make([]worker, o.Conns)
+	start := time.Now()
+	for i := range workers {
+		w := &workers[i]
+		w.statuses = map[int]int64{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for runCtx.Err() == nil && sent.Add(1) <= o.MaxRequests {
+				lat, status, err := do(runCtx, client, target)
+				switch {
+				case err != nil && runCtx.Err() != nil:
+					// Cut off by the end of the run: neither a success nor an
+					// error, and its status (if any) is not counted either.
+					continue
+				case err != nil:
+					w.errors++
+					mu.Lock()
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					mu.Unlock()
+				default:
+					w.latencies = append(w.latencies, lat)
+				}
+				if status != 0 {
+					w.statuses[status]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	res := Result{URL: target, Conns: o.Conns, Elapsed: elapsed, FirstError: firstErr, Statuses: map[int]int64{}}
+	var all []time.Duration
+	for _, w := range workers {
+		all = append(all, w.latencies...)
+		res.Errors += w.errors
+		for code, n := range w.statuses {
+			res.Statuses[code] += n
+		}
+	}
+	res.Requests = int64(len(all))
+	if elapsed > 0 {
+		res.RequestsPerSec = float64(res.Requests) / elapsed.Seconds()
+	}
+	if len(all) > 0 {
+		slices.Sort(all)
+		var sum time.Duration
+		for _, d := range all {
+			sum += d
+		}
+		res.Min, res.Max = all[0], all[len(all)-1]
+		res.P50 = Percentile(all, 50)
+		res.P90 = Percentile(all, 90)
+		res.P99 = Percentile(all, 99)
+		res.Mean = sum / time.Duration(len(all))
+	}
+	if len(res.Statuses) == 0 {
+		res.Statuses = nil
+	}
+	// The parent context ending early is the caller's doing: say so.
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("load: run stopped early after %v: %w", elapsed.Round(time.Millisecond), err)
+	}
+	return res, nil
+}
+
+type worker struct {
+	latencies []time.Duration
+	errors    int64
+	statuses  map[int]int64
+}
+
+// do sends one GET and reads the whole body. It returns the latency, the
+// status code (0 if there was no answer) and an error for anything but 2xx.
+func do(ctx context.Context, client *http.Client, target string) (time.Duration, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	lat := time.Since(t0)
+	if err != nil {
+		return 0, resp.StatusCode, fmt.Errorf("reading body: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return 0, resp.StatusCode, fmt.Errorf("status %s", resp.Status)
+	}
+	return lat, resp.StatusCode, nil
+}
+
+// loopbackOnly refuses to connect to anything but a loopback address: the
+// last line of defence after CheckURL, for names such as "localhost" that
+// are resolved at dial time.
+func loopbackOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("load: refusing to dial %s: %w", address, ErrNotLoopback)
+	}
+	return nil
+}
+
+func (o Options) withDefaults() (Options, *url.URL, error) {
+	u, err := CheckURL(o.URL)
+	if err != nil {
+		return o, nil, err
+	}
+	if o.Duration == 0 {
+		o.Duration = DefaultDuration
+	}
+	if o.Conns == 0 {
+		o.Conns = DefaultConns
+	}
+	if o.MaxRequests == 0 {
+		o.MaxRequests = DefaultMaxRequests
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	switch {
+	case o.Duration < 0 || o.Duration > MaxDuration:
+		return o, nil, fmt.Errorf("load: Duration %v out of range: use up to %v", o.Duration, MaxDuration)
+	case o.Conns < 0 || o.Conns > MaxConns:
+		return o, nil, fmt.Errorf("load: Conns %d out of range: use 1 to %d", o.Conns, MaxConns)
+	case o.MaxRequests < 0:
+		return o, nil, fmt.Errorf("load: MaxRequests %d is negative", o.MaxRequests)
+	case o.Timeout < 0:
+		return o, nil, fmt.Errorf("load: Timeout %v is negative", o.Timeout)
+	}
+	return o, u, nil
+}
+
+// Percentile returns the p-th percentile (0 < p <= 100) of sorted by the
+// nearest-rank method: the smallest value with at least p% of the values at
+// or below it. It returns 0 for an empty slice.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	rank = max(1, min(rank, len(sorted)))
+	return sorted[rank-1]
+}
