@@ -61,7 +61,7 @@ build-%: ## Build one variant, e.g. make build-04-scratch-static.
 	  else echo "make: unknown variant '$*': choose from $(ALL_VARIANTS)" >&2; fi; exit 2
 
 .PHONY: run
-run: $(BIN)/preflight ## Serve one variant on http://localhost:$(PORT) (make run VARIANT=02-multi-stage).
+run: $(BIN)/preflight ## Serve one variant on http://127.0.0.1:8080 (make run VARIANT=02-multi-stage PORT=8081); Ctrl-C stops it.
 	@test -f "$(VARIANT)/Dockerfile" || { echo "make: unknown VARIANT '$(VARIANT)': choose from $(ALL_VARIANTS)" >&2; exit 2; }
 	@$(BIN)/preflight
 	@$(DOCKER) image inspect $(IMAGE):$(VARIANT) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(VARIANT) is missing: run make all (or make build-$(VARIANT))" >&2; exit 1; }
@@ -69,7 +69,7 @@ run: $(BIN)/preflight ## Serve one variant on http://localhost:$(PORT) (make run
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(VARIANT)
 
 .PHONY: report
-report: tools $(BIN)/report ## Measure every built image and write RESULTS.md, results.json and the README table.
+report: tools $(BIN)/report ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
 	@$(BIN)/report -image $(IMAGE) -dive $(BIN)/dive -hadolint $(BIN)/hadolint
 
 ##@ Quality

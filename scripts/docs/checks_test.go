@@ -1,0 +1,551 @@
+package docs
+
+import (
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"lean-go-images/scripts/internal/docnums"
+)
+
+// Every checker returns its problems as "file:line: what is wrong" strings;
+// none means the check passed.
+
+// readmes returns the workshop's READMEs in fsys: README*.md at the root and
+// in every step directory, sorted.
+func readmes(fsys fs.FS) ([]string, error) {
+	var all []string
+	for _, pattern := range []string{"README*.md", "[0-9][0-9]-*/README*.md"} {
+		m, err := fs.Glob(fsys, pattern)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, m...)
+	}
+	slices.Sort(all)
+	return all, nil
+}
+
+// ---- make targets ----
+
+// makefile is what the docs may name from a Makefile.
+type makefile struct {
+	Targets  map[string]bool
+	Patterns []string // pattern rules such as "build-%"
+	Vars     map[string]bool
+}
+
+var (
+	ruleLine   = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+(?:[ \t]+[A-Za-z0-9_.%/-]+)*)[ \t]*::?(?:[^=]|$)`)
+	assignLine = regexp.MustCompile(`^(?:export[ \t]+|override[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\?|:|::|\+|!)?=`)
+)
+
+// parseMakefile returns the targets, pattern rules and variables a Makefile
+// defines. Special targets (.PHONY and the like) are left out.
+func parseMakefile(text string) makefile {
+	mf := makefile{Targets: map[string]bool{}, Vars: map[string]bool{}}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "\t") || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if m := assignLine.FindStringSubmatch(line); m != nil {
+			mf.Vars[m[1]] = true
+			continue
+		}
+		m := ruleLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		for _, t := range strings.Fields(m[1]) {
+			switch {
+			case strings.HasPrefix(t, "."):
+			case strings.Contains(t, "%"):
+				mf.Patterns = append(mf.Patterns, t)
+			default:
+				mf.Targets[t] = true
+			}
+		}
+	}
+	return mf
+}
+
+// Match reports whether target is a target of the Makefile, and the pattern
+// and stem when a pattern rule makes it.
+func (mf makefile) Match(target string) (ok bool, pattern, stem string) {
+	if mf.Targets[target] {
+		return true, "", ""
+	}
+	for _, p := range mf.Patterns {
+		pre, suf, _ := strings.Cut(p, "%")
+		if len(target) > len(pre)+len(suf) && strings.HasPrefix(target, pre) && strings.HasSuffix(target, suf) {
+			return true, p, target[len(pre) : len(target)-len(suf)]
+		}
+	}
+	return false, "", ""
+}
+
+// A makeCall is one make command line found in a README.
+type makeCall struct {
+	Line    int
+	Targets []string
+	Vars    []string // NAME of every NAME=value argument after make
+}
+
+// shellFences are the info strings of fenced blocks that hold commands.
+var shellFences = map[string]bool{"": true, "sh": true, "bash": true, "shell": true, "console": true}
+
+var (
+	assignArg  = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)=`)
+	targetWord = regexp.MustCompile(`^[a-z0-9][a-z0-9_.%-]*$`)
+)
+
+// makeCalls returns the make commands of a markdown text: in inline code
+// spans and in shell code blocks, wherever make is the command word (first,
+// after a prompt, an operator or VAR=value assignments). Prose is ignored:
+// "make" is also an English word.
+func makeCalls(text string) []makeCall {
+	lines, _ := parseLines(text)
+	var calls []makeCall
+	for _, l := range lines {
+		if l.InFence && shellFences[l.Fence] {
+			calls = append(calls, makeCallsIn(l.Text, l.N)...)
+		}
+	}
+	_, spans, _ := inlineCode(lines)
+	for _, s := range spans {
+		calls = append(calls, makeCallsIn(s.Text, s.Line)...)
+	}
+	slices.SortStableFunc(calls, func(a, b makeCall) int { return a.Line - b.Line })
+	return calls
+}
+
+func makeCallsIn(code string, line int) []makeCall {
+	if i := strings.Index(code, " #"); i >= 0 {
+		code = code[:i]
+	}
+	words := strings.Fields(code)
+	var calls []makeCall
+	commandPos := true
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "&&" || w == "||" || w == ";" || w == "|" || w == "$" || w == "(" || w == "sudo" || w == "time":
+			commandPos = true
+			continue
+		case commandPos && assignArg.MatchString(w):
+			continue // VAR=value before the command
+		case commandPos && w == "make":
+			call := makeCall{Line: line}
+			for i+1 < len(words) {
+				next := words[i+1]
+				if m := assignArg.FindStringSubmatch(next); m != nil {
+					call.Vars = append(call.Vars, m[1])
+				} else if t := strings.TrimRight(next, ";"); targetWord.MatchString(t) {
+					call.Targets = append(call.Targets, t)
+				} else if !strings.HasPrefix(next, "-") {
+					break
+				}
+				i++
+			}
+			calls = append(calls, call)
+		}
+		commandPos = false
+	}
+	return calls
+}
+
+// checkMakeTargets checks that every make target and variable a README
+// names exists in the Makefile. variant reports whether a pattern rule's stem
+// is acceptable (build-% is only defined for the step directories).
+func checkMakeTargets(name, text string, mf makefile, variant func(stem string) bool) []string {
+	var problems []string
+	for _, c := range makeCalls(text) {
+		for _, t := range c.Targets {
+			ok, pattern, stem := mf.Match(t)
+			switch {
+			case !ok:
+				problems = append(problems, fmt.Sprintf("%s:%d: make %s: no such target in the Makefile", name, c.Line, t))
+			case pattern != "" && variant != nil && !variant(stem):
+				problems = append(problems, fmt.Sprintf("%s:%d: make %s: %q is not a step directory (the Makefile's %s needs one)", name, c.Line, t, stem, pattern))
+			}
+		}
+		for _, v := range c.Vars {
+			if !mf.Vars[v] {
+				problems = append(problems, fmt.Sprintf("%s:%d: make ... %s=: the Makefile has no variable %s", name, c.Line, v, v))
+			}
+		}
+	}
+	return problems
+}
+
+// ---- links ----
+
+var scheme = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)
+
+// checkLinks checks that every relative link and image of the README at
+// name resolves to a file or directory in fsys, and that every #anchor, in
+// the same page or another markdown page, names one of its headings.
+func checkLinks(fsys fs.FS, name string) []string {
+	text, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	lines, _ := parseLines(string(text))
+	var problems []string
+	for _, l := range links(lines) {
+		if l.Target == "" {
+			problems = append(problems, fmt.Sprintf("%s:%d: empty link target", name, l.Line))
+			continue
+		}
+		if scheme.MatchString(l.Target) || strings.HasPrefix(l.Target, "//") {
+			continue // absolute URL: not checked offline
+		}
+		file, anchor, _ := strings.Cut(l.Target, "#")
+		file, err := url.PathUnescape(file)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s:%d: %s: %v", name, l.Line, l.Target, err))
+			continue
+		}
+		target := name
+		if file != "" {
+			if strings.HasPrefix(file, "/") {
+				problems = append(problems, fmt.Sprintf("%s:%d: %s: use a relative link, not a root-absolute one", name, l.Line, l.Target))
+				continue
+			}
+			target = path.Join(path.Dir(name), strings.TrimSuffix(file, "/"))
+			if strings.HasPrefix(target, "../") || target == ".." {
+				problems = append(problems, fmt.Sprintf("%s:%d: %s points outside the repository", name, l.Line, l.Target))
+				continue
+			}
+			if _, err := fs.Stat(fsys, target); err != nil {
+				problems = append(problems, fmt.Sprintf("%s:%d: %s: %s does not exist", name, l.Line, l.Target, target))
+				continue
+			}
+		}
+		if anchor == "" {
+			continue
+		}
+		if !strings.HasSuffix(target, ".md") {
+			problems = append(problems, fmt.Sprintf("%s:%d: %s: an anchor into %s, which is not markdown", name, l.Line, l.Target, target))
+			continue
+		}
+		body, err := fs.ReadFile(fsys, target)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s:%d: %s: %v", name, l.Line, l.Target, err))
+			continue
+		}
+		tl, _ := parseLines(string(body))
+		var slugs []string
+		found := false
+		for _, h := range headings(tl) {
+			slugs = append(slugs, h.Slug)
+			found = found || h.Slug == anchor
+		}
+		if !found {
+			problems = append(problems, fmt.Sprintf("%s:%d: %s: %s has no heading #%s (it has: %s)", name, l.Line, l.Target, target, anchor, strings.Join(slugs, ", ")))
+		}
+	}
+	return problems
+}
+
+// ---- rendering ----
+
+var (
+	delimRow = regexp.MustCompile(`^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$`)
+	htmlTag  = regexp.MustCompile(`<[A-Za-z!/?][^>]*>?`)
+	autolink = regexp.MustCompile(`^<[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*>$`)
+	// allowedComment lists the only HTML the READMEs may hold: the markers.
+	allowedComment = regexp.MustCompile(`^<!-- (results:begin|results:end|diff:[0-9]{2}-[a-z0-9-]+|/diff|num:[a-z0-9_-]+:[0-9]{2}-[a-z0-9-]+|/num) -->$`)
+)
+
+// tableCells counts the cells of a table row: pipes split cells unless
+// escaped or inside code, and a leading and a trailing pipe are optional.
+func tableCells(row string) int {
+	_, _, prose, _ := codeSpans(row)
+	prose = strings.ReplaceAll(prose, `\|`, "  ")
+	prose = strings.TrimSpace(prose)
+	prose = strings.TrimPrefix(prose, "|")
+	prose = strings.TrimSuffix(prose, "|")
+	return strings.Count(prose, "|") + 1
+}
+
+// checkRender checks what makes GitHub render a page differently from what
+// its author meant: fences left open, code spans left open, tables whose rows
+// do not match their header, and raw HTML other than the markers.
+func checkRender(name, text string) []string {
+	var problems []string
+	add := func(line int, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("%s:%d: ", name, line)+fmt.Sprintf(format, args...))
+	}
+	lines, unclosed := parseLines(text)
+	if unclosed > 0 {
+		add(unclosed, "code fence opened here is never closed")
+	}
+	if strings.Contains(text, "\r") {
+		add(1, "carriage return: use LF line endings")
+	}
+	prose, _, unclosedSpans := inlineCode(lines)
+	for _, n := range unclosedSpans {
+		add(n, "a backtick code span opened here is not closed within its paragraph")
+	}
+	blanked := map[int]string{}
+	for _, l := range prose {
+		blanked[l.N] = l.Text
+	}
+	for k := 0; k < len(lines); k++ {
+		l := lines[k]
+		if l.InFence || l.FenceEdge {
+			continue
+		}
+		prose := blanked[l.N]
+		for _, tag := range htmlTag.FindAllString(prose, -1) {
+			if autolink.MatchString(tag) || allowedComment.MatchString(tag) {
+				continue
+			}
+			add(l.N, "raw HTML %q: only the <!-- results/diff/num --> markers are allowed", tag)
+		}
+		// Tables: a header row, a delimiter row, then rows of the same width.
+		if strings.HasPrefix(strings.TrimSpace(prose), "|") {
+			if k+1 >= len(lines) || !delimRow.MatchString(lines[k+1].Text) {
+				add(l.N, "a line starting with | that is not part of a table (no | --- | row below a header)")
+				for k+1 < len(lines) && strings.TrimSpace(lines[k+1].Text) != "" {
+					k++
+				}
+				continue
+			}
+			want := tableCells(l.Text)
+			if got := tableCells(lines[k+1].Text); got != want {
+				add(lines[k+1].N, "table delimiter row has %d cells, the header %d", got, want)
+			}
+			k += 2
+			for ; k < len(lines) && strings.TrimSpace(lines[k].Text) != ""; k++ {
+				if got := tableCells(lines[k].Text); got != want {
+					add(lines[k].N, "table row has %d cells, the header %d", got, want)
+				}
+			}
+		}
+	}
+	return problems
+}
+
+// ---- diffs ----
+
+// A diffBlock is a fenced diff between <!-- diff:NAME --> and <!-- /diff -->.
+type diffBlock struct {
+	Name       string // the step whose Dockerfile is diffed against the step before
+	Body       string // the fenced block's content, lines with their newlines
+	Start, End int    // 0-based line indices of the body's first line and of the closing fence
+	Line       int    // 1-based line of the opening marker
+}
+
+var diffOpen = regexp.MustCompile(`^<!-- diff:([0-9]{2}-[a-z0-9-]+) -->$`)
+
+// diffBlocks returns the diff blocks of a text. Each opening marker must be
+// followed by a ```diff fence, then the closing marker.
+func diffBlocks(name, text string) ([]diffBlock, []string) {
+	lines := strings.Split(text, "\n")
+	var blocks []diffBlock
+	var problems []string
+	for i := 0; i < len(lines); i++ {
+		m := diffOpen.FindStringSubmatch(strings.TrimSpace(lines[i]))
+		if m == nil {
+			if strings.TrimSpace(lines[i]) == "<!-- /diff -->" {
+				problems = append(problems, fmt.Sprintf("%s:%d: <!-- /diff --> without an opening <!-- diff:NN-name -->", name, i+1))
+			}
+			continue
+		}
+		b := diffBlock{Name: m[1], Line: i + 1}
+		j := i + 1
+		for j < len(lines) && strings.TrimSpace(lines[j]) == "" {
+			j++
+		}
+		if j >= len(lines) || strings.TrimSpace(lines[j]) != "```diff" {
+			problems = append(problems, fmt.Sprintf("%s:%d: <!-- diff:%s --> must be followed by a ```diff fence", name, i+1, b.Name))
+			continue
+		}
+		b.Start = j + 1
+		k := b.Start
+		for k < len(lines) && strings.TrimSpace(lines[k]) != "```" {
+			k++
+		}
+		if k >= len(lines) {
+			problems = append(problems, fmt.Sprintf("%s:%d: the ```diff fence is never closed", name, j+1))
+			break
+		}
+		b.End = k
+		b.Body = strings.Join(lines[b.Start:k], "\n")
+		if b.Body != "" {
+			b.Body += "\n"
+		}
+		n := k + 1
+		for n < len(lines) && strings.TrimSpace(lines[n]) == "" {
+			n++
+		}
+		if n >= len(lines) || strings.TrimSpace(lines[n]) != "<!-- /diff -->" {
+			problems = append(problems, fmt.Sprintf("%s:%d: the diff block of %s is not followed by <!-- /diff -->", name, k+1, b.Name))
+			n = k
+		}
+		blocks = append(blocks, b)
+		i = n
+	}
+	return blocks, problems
+}
+
+// expectedDiff returns the diff a lesson must show for step: its Dockerfile
+// against the previous step's, headed a/PREV/Dockerfile and b/STEP/Dockerfile.
+func expectedDiff(fsys fs.FS, steps []string, step string) (string, error) {
+	i := slices.Index(steps, step)
+	switch {
+	case i < 0:
+		return "", fmt.Errorf("no step %s (steps: %s)", step, strings.Join(steps, ", "))
+	case i == 0:
+		return "", fmt.Errorf("%s is the first step: there is no previous Dockerfile to diff against", step)
+	}
+	prev := steps[i-1]
+	a, err := fs.ReadFile(fsys, prev+"/Dockerfile")
+	if err != nil {
+		return "", err
+	}
+	b, err := fs.ReadFile(fsys, step+"/Dockerfile")
+	if err != nil {
+		return "", err
+	}
+	return unifiedDiff("a/"+prev+"/Dockerfile", "b/"+step+"/Dockerfile", string(a), string(b), 3), nil
+}
+
+// checkDiffs checks every diff block of the README at name against the real
+// Dockerfiles, and returns the text with every block regenerated (equal to
+// the input when nothing is stale). A stale block's problem shows the diff
+// it should hold.
+func checkDiffs(fsys fs.FS, steps []string, name string) (problems []string, updated string) {
+	raw, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return []string{err.Error()}, ""
+	}
+	text := string(raw)
+	blocks, problems := diffBlocks(name, text)
+	lines := strings.Split(text, "\n")
+	var stale []string
+	// Rewrite from the last block up, so that earlier indices stay valid.
+	for k := len(blocks) - 1; k >= 0; k-- {
+		b := blocks[k]
+		want, err := expectedDiff(fsys, steps, b.Name)
+		if err != nil {
+			stale = append(stale, fmt.Sprintf("%s:%d: %v", name, b.Line, err))
+			continue
+		}
+		if b.Body == want {
+			continue
+		}
+		stale = append(stale, fmt.Sprintf("%s:%d: the diff of %s does not match the Dockerfiles; it should be:\n```diff\n%s```\n(regenerate with: go test ./scripts/docs -run TestLessons -update)", name, b.Line, b.Name, want))
+		lines = slices.Concat(lines[:b.Start], splitLines(want), lines[b.End:])
+	}
+	slices.Reverse(stale)
+	return append(problems, stale...), strings.Join(lines, "\n")
+}
+
+// ---- measured figures ----
+
+// placeholder is what a num marker holds before anything was measured.
+const placeholder = "TBD"
+
+// checkNums checks that every <!-- num:COLUMN:VARIANT --> figure of a text
+// equals the value measured for that key, and returns the text with every
+// figure refreshed from values.
+func checkNums(name, text string, values map[string]string) (problems []string, updated string) {
+	ms, err := docnums.Find(text)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", name, err)}, text
+	}
+	for _, m := range ms {
+		want, ok := values[m.Key]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> names no value of RESULTS.md (column %q, variant %q); known keys: %s", name, m.Line, m.Key, m.Column(), m.Variant(), strings.Join(sortedKeys(values), ", ")))
+		case m.Value != want:
+			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> says %q, RESULTS.md says %q (refresh with: go test ./scripts/docs -run TestLessons -update)", name, m.Line, m.Key, m.Value, want))
+		}
+	}
+	updated, _, err = docnums.Rewrite(text, values)
+	if err != nil {
+		return append(problems, fmt.Sprintf("%s: %v", name, err)), text
+	}
+	return problems, updated
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ---- the two languages ----
+
+// twinName returns the other language's page: README.md <-> README.es.md.
+func twinName(name string) string {
+	if strings.HasSuffix(name, ".es.md") {
+		return strings.TrimSuffix(name, ".es.md") + ".md"
+	}
+	return strings.TrimSuffix(name, ".md") + ".es.md"
+}
+
+// outline returns what must agree between the two languages of a page: the
+// heading levels in order, the diff blocks, and the num marker keys.
+func outline(text string) (levels []int, diffs []string, nums []string) {
+	lines, _ := parseLines(text)
+	for _, h := range headings(lines) {
+		levels = append(levels, h.Level)
+	}
+	blocks, _ := diffBlocks("", text)
+	for _, b := range blocks {
+		diffs = append(diffs, b.Name+"\n"+b.Body)
+	}
+	ms, _ := docnums.Find(text)
+	for _, m := range ms {
+		nums = append(nums, m.Key)
+	}
+	return levels, diffs, nums
+}
+
+// checkTwins checks that a page and its translation exist, link to each
+// other, and keep the same sections, diffs and figures.
+func checkTwins(fsys fs.FS, en string) []string {
+	es := twinName(en)
+	enText, err1 := fs.ReadFile(fsys, en)
+	esText, err2 := fs.ReadFile(fsys, es)
+	if err1 != nil || err2 != nil {
+		return []string{fmt.Sprintf("%s and %s must both exist (%v, %v)", en, es, err1, err2)}
+	}
+	var problems []string
+	for _, pair := range [][2]string{{en, string(enText)}, {es, string(esText)}} {
+		lines, _ := parseLines(pair[1])
+		want := path.Base(twinName(pair[0]))
+		linked := false
+		for _, l := range links(lines) {
+			file, _, _ := strings.Cut(l.Target, "#")
+			linked = linked || file == want
+		}
+		if !linked {
+			problems = append(problems, fmt.Sprintf("%s: does not link to its translation %s", pair[0], want))
+		}
+	}
+	l1, d1, n1 := outline(string(enText))
+	l2, d2, n2 := outline(string(esText))
+	if !slices.Equal(l1, l2) {
+		problems = append(problems, fmt.Sprintf("%s and %s have different sections: heading levels %v vs %v", en, es, l1, l2))
+	}
+	if !slices.Equal(d1, d2) {
+		problems = append(problems, fmt.Sprintf("%s and %s show different diffs", en, es))
+	}
+	if !slices.Equal(n1, n2) {
+		problems = append(problems, fmt.Sprintf("%s and %s quote different figures: %v vs %v", en, es, n1, n2))
+	}
+	return problems
+}

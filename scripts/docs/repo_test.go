@@ -1,0 +1,269 @@
+package docs
+
+import (
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"lean-go-images/scripts/internal/docnums"
+	"lean-go-images/scripts/internal/variants"
+)
+
+var update = flag.Bool("update", false, "rewrite the lessons' diffs from the Dockerfiles and their figures from RESULTS.md")
+
+// repo returns the repository root and the workshop's steps.
+func repo(t *testing.T) (root string, fsys fs.FS, steps []string) {
+	t.Helper()
+	root, err := variants.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys = os.DirFS(root)
+	vs, err := variants.Find(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		steps = append(steps, v.Name)
+	}
+	return root, fsys, steps
+}
+
+// repoReadmes returns the READMEs of the repository and their texts.
+func repoReadmes(t *testing.T, fsys fs.FS) ([]string, map[string]string) {
+	t.Helper()
+	names, err := readmes(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[n] = string(b)
+	}
+	return names, texts
+}
+
+func report(t *testing.T, problems []string) {
+	t.Helper()
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// TestEveryPageHasItsTranslation: the walkthrough and every step have an
+// English and a Spanish page that link to each other and stay in step.
+func TestEveryPageHasItsTranslation(t *testing.T) {
+	_, fsys, steps := repo(t)
+	pages := []string{"README.md"}
+	for _, s := range steps {
+		pages = append(pages, s+"/README.md")
+	}
+	for _, p := range pages {
+		t.Run(p, func(t *testing.T) { report(t, checkTwins(fsys, p)) })
+	}
+}
+
+// TestMakeTargetsExist: every make command in a README names a target and
+// variables of the Makefile; build-% only for a real step.
+func TestMakeTargetsExist(t *testing.T) {
+	_, fsys, steps := repo(t)
+	mk, err := fs.ReadFile(fsys, "Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf := parseMakefile(string(mk))
+	if !mf.Targets["all"] || !slices.Contains(mf.Patterns, "build-%") {
+		t.Fatalf("the Makefile parser found no all target or build-%% rule: targets %v, patterns %v", mf.Targets, mf.Patterns)
+	}
+	isStep := func(stem string) bool { return slices.Contains(steps, stem) }
+	names, texts := repoReadmes(t, fsys)
+	calls := 0
+	for _, n := range names {
+		calls += len(makeCalls(texts[n]))
+		report(t, checkMakeTargets(n, texts[n], mf, isStep))
+	}
+	if calls == 0 {
+		t.Error("no make command found in any README: the checker is broken")
+	}
+}
+
+// TestLinksResolve: every relative link and image resolves, anchors included.
+func TestLinksResolve(t *testing.T) {
+	_, fsys, _ := repo(t)
+	names, _ := repoReadmes(t, fsys)
+	for _, n := range names {
+		report(t, checkLinks(fsys, n))
+	}
+}
+
+// TestReadmesRender: both languages render as their authors meant on GitHub.
+func TestReadmesRender(t *testing.T) {
+	_, fsys, _ := repo(t)
+	names, texts := repoReadmes(t, fsys)
+	for _, n := range names {
+		report(t, checkRender(n, texts[n]))
+	}
+}
+
+// TestResultsMarkers: README.md keeps the one pair of markers make report
+// fills, in order.
+func TestResultsMarkers(t *testing.T) {
+	_, fsys, _ := repo(t)
+	b, err := fs.ReadFile(fsys, "README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	begin, end := "<!-- results:begin -->", "<!-- results:end -->"
+	if strings.Count(text, begin) != 1 || strings.Count(text, end) != 1 || strings.Index(text, begin) > strings.Index(text, end) {
+		t.Errorf("README.md must hold %s then %s, once each", begin, end)
+	}
+}
+
+// lessonShape is the shared outline of every step page: its second-level
+// headings, in order, and the words its first paragraph starts with.
+var lessonShape = map[string]struct {
+	intro    string
+	sections []string
+}{
+	"en": {"In this step you will", []string{"Build it", "Output", "What changed", "Why it is smaller", "What you give up", "Next"}},
+	"es": {"En este paso vas a", []string{"Constrúyela", "Resultado", "Qué cambió", "Por qué ocupa menos", "Qué se pierde", "Siguiente"}},
+}
+
+// TestLessonShape: every step page has the same sections, in the same order.
+func TestLessonShape(t *testing.T) {
+	_, fsys, steps := repo(t)
+	for _, s := range steps {
+		for lang, shape := range lessonShape {
+			name := s + "/README.md"
+			if lang == "es" {
+				name = s + "/README.es.md"
+			}
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			lines, _ := parseLines(string(b))
+			var h2 []string
+			for _, h := range headings(lines) {
+				if h.Level == 2 {
+					h2 = append(h2, h.Text)
+				}
+			}
+			if !slices.Equal(h2, shape.sections) {
+				t.Errorf("%s: sections %q, want %q", name, h2, shape.sections)
+			}
+			if !strings.Contains(string(b), "\n"+shape.intro) {
+				t.Errorf("%s: no paragraph starts with %q", name, shape.intro)
+			}
+		}
+	}
+}
+
+// resultsValues returns the measured figures of RESULTS.md by marker key,
+// or nil when RESULTS.md does not exist yet.
+func resultsValues(t *testing.T, root string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "RESULTS.md"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := docnums.Values(string(b))
+	if err != nil {
+		t.Fatalf("RESULTS.md: %v", err)
+	}
+	return values
+}
+
+// TestLessons checks the diffs and the measured figures of every README:
+// each diff against the real Dockerfiles, each figure against RESULTS.md.
+// With -update it rewrites them in place instead:
+//
+//	go test ./scripts/docs -run TestLessons -update
+func TestLessons(t *testing.T) {
+	root, fsys, steps := repo(t)
+	values := resultsValues(t, root)
+	if values == nil {
+		t.Log("RESULTS.md does not exist yet: figures not checked (run make all && make report)")
+	}
+	names, texts := repoReadmes(t, fsys)
+	diffs, nums := 0, 0
+	for _, n := range names {
+		problems, text := checkDiffs(fsys, steps, n)
+		blocks, _ := diffBlocks(n, text)
+		diffs += len(blocks)
+		if values != nil {
+			var p []string
+			p, text = checkNums(n, text, values)
+			problems = append(problems, p...)
+		}
+		ms, err := docnums.Find(text)
+		if err != nil {
+			problems = append(problems, n+": "+err.Error())
+		}
+		nums += len(ms)
+		if *update {
+			if text != texts[n] {
+				if err := os.WriteFile(filepath.Join(root, n), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("updated %s", n)
+			}
+			continue
+		}
+		report(t, problems)
+	}
+	// Every step after the first shows its diff, in both languages.
+	if want := 2 * (len(steps) - 1); diffs < want {
+		t.Errorf("found %d diff blocks in the READMEs, want at least %d (one per step after the first, per language)", diffs, want)
+	}
+	if nums == 0 {
+		t.Error("found no <!-- num:... --> figure in the READMEs: the checker is broken")
+	}
+}
+
+// sizeFigure matches a size typed in prose: 5.8 MB, 940MB, 12 kB, 1.2 GiB.
+var sizeFigure = regexp.MustCompile(`\b[0-9]+(?:[.,][0-9]+)? ?(?:[kKMG]i?B)\b`)
+
+// cited are the figures the lessons quote from elsewhere, always with their
+// source: the article's (Go 1.11, another machine) and the Go documentation's
+// cost of embedding time/tzdata. Never measured here, so never refreshed.
+var cited = []string{"783 MB", "6.55 MB", "6,55 MB", "450 KB"}
+
+// TestNoBareSizes: a size in a lesson is either a marked measurement or one
+// of the article's cited figures, so that no invented or stale number hides
+// in prose. Code blocks and inline code are not prose and are skipped.
+func TestNoBareSizes(t *testing.T) {
+	_, fsys, _ := repo(t)
+	names, texts := repoReadmes(t, fsys)
+	marker := regexp.MustCompile(`<!-- num:[^>]*-->.*?<!-- /num -->`)
+	for _, n := range names {
+		text := texts[n]
+		// The generated results table is make report's, not the lessons'.
+		if i, j := strings.Index(text, "<!-- results:begin -->"), strings.Index(text, "<!-- results:end -->"); i >= 0 && j > i {
+			text = text[:i] + strings.Repeat("\n", strings.Count(text[i:j], "\n")) + text[j:]
+		}
+		lines, _ := parseLines(text)
+		for _, l := range proseLines(lines) {
+			prose := marker.ReplaceAllString(l.Text, "")
+			for _, f := range sizeFigure.FindAllString(prose, -1) {
+				if !slices.Contains(cited, f) {
+					t.Errorf("%s:%d: bare size %q: wrap a measured figure in <!-- num:COLUMN:VARIANT -->...<!-- /num --> (or cite its source)", n, l.N, f)
+				}
+			}
+		}
+	}
+}
