@@ -1,0 +1,365 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/variants"
+)
+
+// reportResults is the part of results.json that these tests check, read
+// independently of the report's own types.
+type reportResults struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	ImageRepo     string `json:"imageRepo"`
+	Bases         []struct {
+		Ref, ID, Provenance string
+	} `json:"bases"`
+	Variants []struct {
+		Name            string `json:"name"`
+		ImageID         string `json:"imageId"`
+		SizeBytes       int64  `json:"sizeBytes"`
+		CompressedBytes int64  `json:"compressedBytes"`
+		Binary          string `json:"binary"`
+		BinaryBytes     int64  `json:"binaryBytes"`
+		LayerCount      int    `json:"layerCount"`
+		EmptyLayerCount int    `json:"emptyLayerCount"`
+		Layers          []struct {
+			DiffID          string `json:"diffId"`
+			CompressedBytes int64  `json:"compressedBytes"`
+			Empty           bool   `json:"empty"`
+		} `json:"layers"`
+		Hadolint struct {
+			Count    int `json:"count"`
+			Findings []struct {
+				Code string `json:"code"`
+				Line int    `json:"line"`
+			} `json:"findings"`
+		} `json:"hadolint"`
+		Posture struct {
+			UID *int `json:"uid"`
+		} `json:"posture"`
+		Runtime *struct {
+			Starts          int     `json:"starts"`
+			StartupNs       []int64 `json:"startupNs"`
+			StartupMedianNs int64   `json:"startupMedianNs"`
+			StopNs          []int64 `json:"stopNs"`
+			StopMedianNs    int64   `json:"stopMedianNs"`
+			IdleMemoryBytes int64   `json:"idleMemoryBytes"`
+		} `json:"runtime"`
+	} `json:"variants"`
+}
+
+// reportEnv is what running the report needs: the repository, the images
+// and the pinned tools. It fails, not skips, when Docker is missing.
+type reportEnv struct {
+	root, repo, dive, hadolint string
+	bin                        string // the report, built: go run would turn its exit status 2 into 1
+	vs                         []variants.Variant
+	imgs                       map[string]dockercli.Image
+}
+
+func newReportEnv(t *testing.T) reportEnv {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := dockercli.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	root, err := variants.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := variants.Find(os.DirFS(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := reportEnv{root: root, repo: os.Getenv("IMAGE"), vs: vs, imgs: map[string]dockercli.Image{}}
+	if e.repo == "" {
+		e.repo = "lean-go-images"
+	}
+	bin := os.Getenv("BIN_DIR")
+	if bin == "" {
+		bin = filepath.Join(root, "bin")
+	}
+	e.dive, e.hadolint = filepath.Join(bin, "dive"), filepath.Join(bin, "hadolint")
+	for _, tool := range []string{e.dive, e.hadolint} {
+		if _, err := os.Stat(tool); err != nil {
+			t.Fatalf("%v: run make tools", err)
+		}
+	}
+	for _, v := range vs {
+		img, err := dockercli.InspectImage(ctx, v.Image(e.repo))
+		if err != nil {
+			t.Fatalf("%s: %v: run make all", v.Name, err)
+		}
+		e.imgs[v.Name] = img
+	}
+	e.bin = filepath.Join(t.TempDir(), "report")
+	build := exec.Command("go", "build", "-o", e.bin, "./scripts/report")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./scripts/report: %v\n%s", err, out)
+	}
+	return e
+}
+
+// run runs the report into dir and returns its exit status and output.
+func (e reportEnv) run(t *testing.T, dir string, variantList string, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	readme := filepath.Join(dir, "README.md")
+	if _, err := os.Stat(readme); err != nil {
+		os.WriteFile(readme, []byte("# Scratch README\n\n<!-- results:begin -->\n<!-- results:end -->\n"), 0o644)
+	}
+	all := append([]string{"-image", e.repo, "-dive", e.dive, "-hadolint", e.hadolint, "-out", dir, "-readme", readme}, args...)
+	cmd := exec.CommandContext(ctx, e.bin, all...)
+	cmd.Dir = e.root
+	cmd.Env = append(os.Environ(), "VARIANTS="+variantList)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	return code, string(out)
+}
+
+func readReportResults(t *testing.T, dir string) reportResults {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reportResults
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestReport runs the report on the real images and checks its figures
+// against Docker and hadolint, asked directly.
+func TestReport(t *testing.T) {
+	e := newReportEnv(t)
+	dir := t.TempDir()
+	if code, out := e.run(t, dir, ""); code != 0 {
+		t.Fatalf("report failed (exit %d):\n%s", code, out)
+	}
+	r := readReportResults(t, dir)
+	if r.SchemaVersion != 1 || r.ImageRepo != e.repo || len(r.Variants) != len(e.vs) {
+		t.Fatalf("results.json: schema %d, repo %q, %d variants; want 1, %q, %d", r.SchemaVersion, r.ImageRepo, len(r.Variants), e.repo, len(e.vs))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for i, v := range e.vs {
+		got := r.Variants[i]
+		img := e.imgs[v.Name]
+		t.Run(v.Name, func(t *testing.T) {
+			if got.Name != v.Name || got.ImageID != img.ID || got.SizeBytes != img.Size {
+				t.Errorf("name %s, ID %s, size %d; docker image inspect says %s, %s, %d", got.Name, got.ImageID, got.SizeBytes, v.Name, img.ID, img.Size)
+			}
+			checkReportLayers(t, ctx, v.Image(e.repo), img, got.LayerCount, got.EmptyLayerCount, len(got.Layers))
+			var diffIDs []string
+			var gz int64
+			for _, l := range got.Layers {
+				diffIDs = append(diffIDs, l.DiffID)
+				gz += l.CompressedBytes
+				if l.CompressedBytes <= 0 {
+					t.Errorf("layer %s: compressed size %d", l.DiffID, l.CompressedBytes)
+				}
+			}
+			if !reflect.DeepEqual(diffIDs, img.RootFS.Layers) {
+				t.Errorf("layers %v, RootFS %v", diffIDs, img.RootFS.Layers)
+			}
+			if gz != got.CompressedBytes || gz <= 0 || gz >= got.SizeBytes {
+				t.Errorf("compressed %d, layers sum to %d; want their sum, between 0 and the size %d", got.CompressedBytes, gz, got.SizeBytes)
+			}
+			bin, err := dockercli.FileSize(ctx, v.Image(e.repo), img.Config.Entrypoint[0])
+			if err != nil || got.BinaryBytes != bin || got.Binary != img.Config.Entrypoint[0] {
+				t.Errorf("binary %s %d bytes; docker cp finds %s %d bytes (%v)", got.Binary, got.BinaryBytes, img.Config.Entrypoint[0], bin, err)
+			}
+			checkReportHadolint(t, e, v, got.Hadolint.Count, len(got.Hadolint.Findings))
+			if uid := got.Posture.UID; uid == nil || strconv.Itoa(*uid) != userOf(img.Config.User) {
+				t.Errorf("posture uid %v, image user %q", uid, img.Config.User)
+			}
+			rt := got.Runtime
+			if rt == nil {
+				t.Fatal("no runtime figures")
+			}
+			checkReportDurations(t, "start-up", rt.StartupNs, rt.StartupMedianNs, rt.Starts, 30*time.Second)
+			checkReportDurations(t, "stop", rt.StopNs, rt.StopMedianNs, rt.Starts, 11*time.Second)
+			if rt.IdleMemoryBytes < 100e3 || rt.IdleMemoryBytes > 256e6 {
+				t.Errorf("idle memory %d bytes, want between 100 kB and 256 MB", rt.IdleMemoryBytes)
+			}
+		})
+	}
+	checkReportFiles(t, dir)
+	checkReportContainersGone(t, ctx)
+
+	// A second run, on the cache, gives the same results but for the
+	// runtime figures and the date.
+	first, _ := os.ReadFile(filepath.Join(dir, "results.json"))
+	if code, out := e.run(t, dir, ""); code != 0 {
+		t.Fatalf("second report failed (exit %d):\n%s", code, out)
+	}
+	second, _ := os.ReadFile(filepath.Join(dir, "results.json"))
+	if a, b := withoutRuntime(t, first), withoutRuntime(t, second); !reflect.DeepEqual(a, b) {
+		t.Errorf("a second run changed results.json beyond the runtime figures and the date")
+	}
+}
+
+// checkReportLayers compares the layer counts with docker history: its
+// entries with a size are the non-empty filesystem layers.
+func checkReportLayers(t *testing.T, ctx context.Context, image string, img dockercli.Image, count, empty, listed int) {
+	t.Helper()
+	out, err := dockercli.Output(ctx, "history", "--format", "{{.Size}}", "--human=false", image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSize := 0
+	var sum int64
+	for _, f := range strings.Fields(string(out)) {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			t.Fatalf("docker history size %q: %v", f, err)
+		}
+		if n > 0 {
+			withSize++
+		}
+		sum += n
+	}
+	if count != len(img.RootFS.Layers) || listed != count {
+		t.Errorf("layerCount %d (%d listed), RootFS has %d", count, listed, len(img.RootFS.Layers))
+	}
+	if count-empty != withSize {
+		t.Errorf("%d layers, %d empty: %d with content; docker history lists %d with a size", count, empty, count-empty, withSize)
+	}
+	if sum != img.Size {
+		t.Errorf("docker history sizes sum to %d, docker image inspect says %d", sum, img.Size)
+	}
+}
+
+// checkReportHadolint runs hadolint as make lint does and compares counts.
+func checkReportHadolint(t *testing.T, e reportEnv, v variants.Variant, count, listed int) {
+	t.Helper()
+	cmd := exec.Command(e.hadolint, "--format", "json", "--no-fail", v.Dockerfile())
+	cmd.Dir = e.root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hadolint %s: %v", v.Dockerfile(), err)
+	}
+	var findings []json.RawMessage
+	if err := json.Unmarshal(out, &findings); err != nil {
+		t.Fatalf("hadolint %s: %v", v.Dockerfile(), err)
+	}
+	if count != len(findings) || listed != count {
+		t.Errorf("hadolint: report counts %d (%d listed), hadolint finds %d", count, listed, len(findings))
+	}
+}
+
+// userOf returns the uid a USER value names, for the numeric ones the
+// workshop uses ("" is root).
+func userOf(user string) string {
+	u, _, _ := strings.Cut(user, ":")
+	if u == "" || u == "root" {
+		return "0"
+	}
+	return u
+}
+
+func checkReportDurations(t *testing.T, what string, ns []int64, median int64, starts int, limit time.Duration) {
+	t.Helper()
+	if starts != 5 || len(ns) != starts {
+		t.Errorf("%s: %d samples of %d starts, want 5", what, len(ns), starts)
+	}
+	lo, hi := int64(limit), int64(0)
+	for _, d := range ns {
+		if d <= int64(time.Millisecond) || d >= int64(limit) {
+			t.Errorf("%s: %v, want between 1ms and %v", what, time.Duration(d), limit)
+		}
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if median < lo || median > hi {
+		t.Errorf("%s: median %v outside the samples' range %v..%v", what, time.Duration(median), time.Duration(lo), time.Duration(hi))
+	}
+}
+
+func checkReportFiles(t *testing.T, dir string) {
+	t.Helper()
+	md, _ := os.ReadFile(filepath.Join(dir, "RESULTS.md"))
+	svg, _ := os.ReadFile(filepath.Join(dir, "results.svg"))
+	readme, _ := os.ReadFile(filepath.Join(dir, "README.md"))
+	if !bytes.Contains(md, []byte("](results.svg)")) || !bytes.Contains(md, []byte("| 04-scratch-static |")) {
+		t.Errorf("RESULTS.md lacks the chart or the summary table")
+	}
+	if !bytes.HasPrefix(svg, []byte("<svg")) {
+		t.Errorf("results.svg is not an SVG")
+	}
+	begin, end := bytes.Index(readme, []byte("<!-- results:begin -->")), bytes.Index(readme, []byte("<!-- results:end -->"))
+	if begin < 0 || end < begin || !bytes.Contains(readme[begin:end], []byte("| 01-single-stage |")) {
+		t.Errorf("README.md has no table between its markers:\n%s", readme)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(matches) > 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+}
+
+func checkReportContainersGone(t *testing.T, ctx context.Context) {
+	t.Helper()
+	out, err := dockercli.Output(ctx, "ps", "-a", "--filter", "label="+dockercli.ManagedLabel, "--filter", "name=lean-go-images-report-", "--format", "{{.Names}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("the report left containers: %s", s)
+	}
+}
+
+// withoutRuntime returns results.json without what changes between runs.
+func withoutRuntime(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "generatedAt")
+	vs, _ := m["variants"].([]any)
+	for _, v := range vs {
+		delete(v.(map[string]any), "runtime")
+	}
+	return m
+}
+
+// TestReportUsageAndMissingImage checks two failures' exit status and line.
+func TestReportUsageAndMissingImage(t *testing.T) {
+	e := newReportEnv(t)
+	dir := t.TempDir()
+	code, out := e.run(t, dir, "09-nope")
+	if code != 2 || !strings.Contains(out, `report: unknown variant "09-nope"`) {
+		t.Errorf("unknown variant: exit %d, %q; want 2 and the unknown variant", code, out)
+	}
+	e.repo = "lean-go-images-e2e-absent"
+	code, out = e.run(t, dir, "03-distroless")
+	want := "report: 03-distroless: image lean-go-images-e2e-absent:03-distroless is missing: run make all"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("missing image: exit %d, %q; want 1 and %q", code, out, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "results.json")); err == nil {
+		t.Error("a failed run wrote results.json")
+	}
+}

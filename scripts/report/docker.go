@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"lean-go-images/scripts/internal/dockercli"
+)
+
+// offlineLabel marks the look-alike base images that make offline-bases builds.
+const offlineLabel = "lean-go-images.offline-base"
+
+// inspectVariant returns the variant's image, or an error that says how to
+// get it.
+func inspectVariant(ctx context.Context, image string) (dockercli.Image, error) {
+	img, err := dockercli.InspectImage(ctx, image)
+	if errors.Is(err, dockercli.ErrNoImage) {
+		return img, fmt.Errorf("image %s is missing: run make all", image)
+	}
+	return img, err
+}
+
+// fromImages returns the images a Dockerfile builds FROM, in order and once
+// each, leaving out scratch and the names of earlier stages.
+func fromImages(r io.Reader) ([]string, error) {
+	var refs []string
+	stages := map[string]bool{"scratch": true}
+	for inst := range instructions(r) {
+		f := strings.Fields(inst)
+		if len(f) == 0 || !strings.EqualFold(f[0], "FROM") {
+			continue
+		}
+		f = slices.DeleteFunc(f[1:], func(s string) bool { return strings.HasPrefix(s, "--") })
+		if len(f) == 0 {
+			return nil, fmt.Errorf("FROM without an image: %q", inst)
+		}
+		ref := f[0]
+		if !stages[strings.ToLower(ref)] && !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
+		}
+		// A stage's name can be built FROM in the stages after it.
+		if len(f) >= 3 && strings.EqualFold(f[1], "AS") {
+			stages[strings.ToLower(f[2])] = true
+		}
+	}
+	return refs, nil
+}
+
+// instructions yields a Dockerfile's instructions with their continuation
+// lines joined, and comments and blank lines left out.
+func instructions(r io.Reader) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		var cur strings.Builder
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if strings.HasPrefix(line, "#") || (line == "" && cur.Len() == 0) {
+				continue
+			}
+			if s, ok := strings.CutSuffix(line, "\\"); ok {
+				cur.WriteString(s + " ")
+				continue
+			}
+			cur.WriteString(line)
+			if !yield(cur.String()) {
+				return
+			}
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			yield(cur.String())
+		}
+	}
+}
+
+// inspectBase returns a base image's provenance. A base that is no longer
+// present is reported as Absent rather than failing the report: the variant
+// image, which is what is measured, does not need it.
+func inspectBase(ctx context.Context, ref string) (Base, dockercli.Image, error) {
+	img, err := dockercli.InspectImage(ctx, ref)
+	if errors.Is(err, dockercli.ErrNoImage) {
+		return Base{Ref: ref, Provenance: Absent}, img, nil
+	}
+	if err != nil {
+		return Base{}, img, err
+	}
+	return baseFromImage(ref, img), img, nil
+}
+
+// baseFromImage classifies an inspected base image.
+func baseFromImage(ref string, img dockercli.Image) Base {
+	b := Base{Ref: ref, ID: img.ID, SizeBytes: img.Size, Provenance: LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", "")}
+	switch {
+	case img.Config.Labels[offlineLabel] == "true":
+		b.Provenance = BuiltOffline
+	case len(img.RepoDigests) > 0:
+		b.Provenance = Pulled
+		b.RepoDigest = img.RepoDigests[0]
+	}
+	return b
+}
+
+// userID returns the uid of a Dockerfile USER value ("65532:65532", "0",
+// "root", ""), and false for a name it cannot resolve without /etc/passwd.
+func userID(user string) (int, bool) {
+	u, _, _ := strings.Cut(user, ":")
+	switch u {
+	case "", "root":
+		return 0, true
+	}
+	n, err := strconv.Atoi(u)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// envValue returns the value of key in a docker Env list, or def.
+func envValue(env []string, key, def string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return def
+}
+
+// hostInfo returns the Docker, buildx and BuildKit versions. Only the
+// server's is required; the others read "unknown" when they cannot be found.
+func hostInfo(ctx context.Context, server string) Host {
+	h := Host{
+		DockerServer: server,
+		Buildx:       "unknown",
+		BuildKit:     "unknown",
+		Go:           runtime.Version(),
+		OS:           runtime.GOOS,
+		Arch:         runtime.GOARCH,
+		CPUs:         runtime.NumCPU(),
+	}
+	if out, err := dockercli.Output(ctx, "buildx", "version"); err == nil {
+		if f := strings.Fields(string(out)); len(f) >= 2 {
+			h.Buildx = f[1]
+		}
+	}
+	if out, err := dockercli.Output(ctx, "buildx", "inspect"); err == nil {
+		if v := buildkitVersion(string(out)); v != "" {
+			h.BuildKit = v
+		}
+	}
+	return h
+}
+
+// buildkitRE finds BuildKit's version in docker buildx inspect, whose
+// older releases print "Buildkit: v0.8.2" and newer "BuildKit version: v0.12.5".
+var buildkitRE = regexp.MustCompile(`(?mi)^\s*buildkit(?: version)?:\s*(\S+)`)
+
+func buildkitVersion(inspect string) string {
+	if m := buildkitRE.FindStringSubmatch(inspect); m != nil {
+		return m[1]
+	}
+	return ""
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/variants"
+)
+
+// readInspect reads a docker image inspect fixture from testdata/inspect.
+// They are real output, trimmed to the fields the report reads; the
+// edited-* ones are changed by hand as their names say.
+func readInspect(t testing.TB, name string) dockercli.Image {
+	t.Helper()
+	var imgs []dockercli.Image
+	if err := json.Unmarshal(readFixture(t, "inspect/"+name), &imgs); err != nil || len(imgs) != 1 {
+		t.Fatalf("inspect/%s: %v", name, err)
+	}
+	return imgs[0]
+}
+
+func TestDockerfileBases(t *testing.T) {
+	fsys := fstest.MapFS{
+		"01-one/Dockerfile":   {Data: []byte("# syntax=docker/dockerfile:1\nFROM golang:1.26-trixie\nRUN true\n")},
+		"02-two/Dockerfile":   {Data: []byte("FROM golang:1.26-trixie AS build\nRUN go build\n\n# runtime\nfrom --platform=$BUILDPLATFORM debian:trixie-slim as run\nCOPY --from=build /a /a\n")},
+		"03-three/Dockerfile": {Data: []byte("FROM golang:1.26-trixie AS Build\nFROM build AS test\nFROM \\\n  gcr.io/distroless/static-debian13:nonroot\nCOPY --from=test /a /a\n")},
+		"04-four/Dockerfile":  {Data: []byte("FROM golang:1.26-trixie AS build\nFROM scratch\nCOPY --from=build /a /a\n")},
+		"05-five/Dockerfile":  {Data: []byte("FROM --platform=linux/amd64\n")},
+		"06-six/Dockerfile":   {Data: []byte("FROM alpine AS a\nFROM alpine AS b\nFROM a\n")},
+	}
+	tests := []struct {
+		variant string
+		want    []string
+		wantErr string
+	}{
+		{"01-one", []string{"golang:1.26-trixie"}, ""},
+		{"02-two", []string{"golang:1.26-trixie", "debian:trixie-slim"}, ""},
+		{"03-three", []string{"golang:1.26-trixie", "gcr.io/distroless/static-debian13:nonroot"}, ""},
+		{"04-four", []string{"golang:1.26-trixie"}, ""},
+		{"05-five", nil, "05-five/Dockerfile: FROM without an image"},
+		{"06-six", []string{"alpine"}, ""},
+		{"07-missing", nil, "07-missing/Dockerfile"},
+	}
+	for _, tt := range tests {
+		got, err := dockerfileBases(fsys, variants.Variant{Name: tt.variant})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: error %v, want %q", tt.variant, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %q, %v; want %q", tt.variant, got, err, tt.want)
+		}
+	}
+}
+
+func TestBaseFromImage(t *testing.T) {
+	tests := []struct {
+		fixture, provenance, digest string
+	}{
+		{"golang_1.26-trixie.json", BuiltOffline, ""},
+		{"distroless_static-debian13_nonroot.json", BuiltOffline, ""},
+		{"edited-pulled-debian_trixie-slim.json", Pulled, "debian@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+		{"edited-local-debian_trixie-slim.json", LocalOnly, ""},
+	}
+	for _, tt := range tests {
+		img := readInspect(t, tt.fixture)
+		b := baseFromImage("ref", img)
+		if b.Provenance != tt.provenance || b.RepoDigest != tt.digest || b.ID != img.ID || b.SizeBytes != img.Size || b.ID == "" {
+			t.Errorf("%s: got %+v, want provenance %s, digest %q and the image's ID and size", tt.fixture, b, tt.provenance, tt.digest)
+		}
+	}
+}
+
+func TestUserID(t *testing.T) {
+	tests := []struct {
+		user string
+		uid  int
+		ok   bool
+	}{
+		{"", 0, true}, {"root", 0, true}, {"0", 0, true}, {"65532:65532", 65532, true},
+		{"1000", 1000, true}, {"nonroot", 0, false}, {"nonroot:nonroot", 0, false}, {"-1", 0, false},
+	}
+	for _, tt := range tests {
+		if uid, ok := userID(tt.user); uid != tt.uid || ok != tt.ok {
+			t.Errorf("userID(%q) = %d, %v; want %d, %v", tt.user, uid, ok, tt.uid, tt.ok)
+		}
+	}
+}
+
+func TestBuildkitVersion(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Name:   default\nDriver: docker\n\nNodes:\nName:             default\nStatus:           running\nBuildKit version: v0.8+unknown\n", "v0.8+unknown"},
+		{"Name: default\nNodes:\nStatus:    running\nBuildkit:  v0.12.5\nPlatforms: linux/amd64\n", "v0.12.5"},
+		{"Name: default\n", ""},
+	}
+	for _, tt := range tests {
+		if got := buildkitVersion(tt.in); got != tt.want {
+			t.Errorf("buildkitVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseHadolint(t *testing.T) {
+	tests := []struct {
+		fixture string
+		count   int
+		first   Finding
+		wantErr bool
+	}{
+		{"hadolint/04-scratch-static.json", 0, Finding{}, false},
+		{"hadolint/bad.json", 9, Finding{Code: "DL3049", Level: "info", Line: 1, Column: 1, Message: "Label `org.opencontainers.image.description` is missing."}, false},
+	}
+	for _, tt := range tests {
+		lint, err := parseHadolint(readFixture(t, tt.fixture))
+		if err != nil {
+			t.Errorf("%s: %v", tt.fixture, err)
+			continue
+		}
+		if lint.Count != tt.count || len(lint.Findings) != tt.count || lint.Tool != "hadolint" {
+			t.Errorf("%s: %d findings (%d listed), want %d", tt.fixture, lint.Count, len(lint.Findings), tt.count)
+		}
+		if tt.count > 0 && lint.Findings[0] != tt.first {
+			t.Errorf("%s: first finding %+v, want %+v", tt.fixture, lint.Findings[0], tt.first)
+		}
+	}
+	for _, bad := range []string{"", "null", "hadolint: openFile: does not exist", "{}"} {
+		if _, err := parseHadolint([]byte(bad)); err == nil {
+			t.Errorf("parseHadolint(%q): no error", bad)
+		}
+	}
+}
+
+// TestAssembleVariant builds a variant's model from the real dive and
+// inspect fixtures of 01-single-stage, as measure does.
+func TestAssembleVariant(t *testing.T) {
+	d, err := readDive(strings.NewReader(string(readFixture(t, "dive/01-single-stage.json"))), "01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := readInspect(t, "01-single-stage.json")
+	golang := readInspect(t, "golang_1.26-trixie.json")
+	tg := &target{
+		v: variants.Variant{Name: "01-single-stage"}, img: img, bases: []string{"golang:1.26-trixie"},
+		lint: Lint{Tool: "hadolint", Findings: []Finding{}},
+		dive: summarize(d, img),
+		gz:   map[string]int64{},
+	}
+	for i, id := range img.RootFS.Layers {
+		tg.gz[id] = int64(1000 * (i + 1))
+	}
+	v, err := tg.variant("lean-go-images", map[string]dockercli.Image{"golang:1.26-trixie": golang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Image != "lean-go-images:01-single-stage" || v.SizeBytes != img.Size || v.LayerCount != 5 || v.EmptyLayerCount != 1 {
+		t.Errorf("got image %s, size %d, %d layers (%d empty); want lean-go-images:01-single-stage, %d, 5 (1 empty)",
+			v.Image, v.SizeBytes, v.LayerCount, v.EmptyLayerCount, img.Size)
+	}
+	if v.CompressedBytes != 15000 {
+		t.Errorf("compressed = %d, want 15000 (the sum of the layers')", v.CompressedBytes)
+	}
+	if v.Layers[0].FromBase != "golang:1.26-trixie" || v.Layers[1].FromBase != "" || v.Layers[1].Command != "WORKDIR /app" {
+		t.Errorf("layers 0 and 1: %+v, %+v; want the first from golang:1.26-trixie, the second WORKDIR /app", v.Layers[0], v.Layers[1])
+	}
+	if p := v.Posture; p.UID == nil || *p.UID != 0 || p.Shell != "/usr/bin/dash" || v.BinaryBytes != 8619481 {
+		t.Errorf("posture %+v, binary %d; want root, a shell, 8619481 bytes", p, v.BinaryBytes)
+	}
+
+	// An image rebuilt between dive and inspect is an error, not a report.
+	tg.img.RootFS.Layers = append([]string{}, img.RootFS.Layers...)
+	tg.img.RootFS.Layers[4] = "sha256:feed"
+	if _, err := tg.variant("lean-go-images", nil); err == nil || !strings.Contains(err.Error(), "rebuilt") {
+		t.Errorf("mismatched layers: error %v, want one about a rebuilt image", err)
+	}
+}

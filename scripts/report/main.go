@@ -1,0 +1,219 @@
+// Report measures the workshop's images and writes what it found: RESULTS.md
+// and results.json at the repository root, the chart results.svg, and the
+// results table between the <!-- results:begin --> and <!-- results:end -->
+// markers of README.md.
+//
+// Usage:
+//
+//	report [-image repo] [-dive path] [-hadolint path] [-out dir] [-readme path] [-cache dir] [-fresh] [-starts n] [-v]
+//
+// make report builds it into bin/report and runs it, after make all has
+// built the images (go run ./scripts/report works too, but go run turns
+// every failing exit status into 1). For each variant
+// (each NN-name directory with a Dockerfile), in directory order, it
+// measures the image repo:NN-name with dive (size, wasted bytes, layers),
+// docker image inspect (size, layers, user, base images), docker save
+// (each layer gzip-compressed, what a pull transfers), hadolint (the
+// Dockerfile's findings), the merged file system (shell, package manager,
+// CA bundle, binary size) and docker run on 127.0.0.1 (start-up time, idle
+// memory, stop time). The VARIANTS environment variable, a comma-separated
+// list such as 02-multi-stage,04-scratch-static, measures only those.
+//
+// dive and the compression run in parallel, on as many images as there are
+// CPUs; the runtime measurements run one image at a time, afterwards. Their
+// results are cached by image ID and layer digest in .cache/report, so a
+// second run on unchanged images only times the containers again; -fresh
+// measures everything again.
+//
+// Outputs are replaced only when every measurement succeeded: a failed or
+// interrupted run leaves the previous ones as they were and removes its
+// containers and temporary files. Report exits 2 for bad usage (a bad
+// flag, an unknown variant) and 1 for any other failure, after printing one
+// line that names the variant and the image or file at fault.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/variants"
+)
+
+// config is what the command line and the environment ask for.
+type config struct {
+	root     string // repository root
+	fsys     fs.FS  // the repository root's files
+	repo     string // image repository
+	dive     string
+	hadolint string
+	out      string // directory of RESULTS.md, results.json, results.svg
+	readme   string
+	cacheDir string
+	fresh    bool
+	verbose  bool
+	starts   int
+	variants []variants.Variant
+}
+
+func main() {
+	os.Exit(reportMain(os.Args[1:], os.Getenv("VARIANTS")))
+}
+
+// reportMain runs the command and returns its exit status.
+func reportMain(args []string, variantList string) int {
+	log.SetPrefix("report: ")
+	log.SetFlags(0)
+	cfg, err := parseArgs(args, variantList)
+	if err != nil {
+		var ue usageError
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &ue):
+			if !ue.printed {
+				log.Print(err)
+			}
+			return 2
+		}
+		log.Print(err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := report(ctx, cfg); err != nil {
+		if ctx.Err() != nil {
+			log.Print("interrupted: nothing written, containers removed")
+		} else {
+			log.Print(err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake on the command line or in VARIANTS.
+type usageError struct {
+	error
+	printed bool // the flag package has printed it already
+}
+
+func (e usageError) Unwrap() error { return e.error }
+
+// parseArgs reads the flags and selects the variants.
+func parseArgs(args []string, variantList string) (*config, error) {
+	root, err := variants.Root()
+	if err != nil {
+		return nil, err
+	}
+	cfg := &config{root: root, fsys: os.DirFS(root)}
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.StringVar(&cfg.repo, "image", "lean-go-images", "image `repository`; variant V is measured as repository:V")
+	fs.StringVar(&cfg.dive, "dive", filepath.Join(root, "bin", "dive"), "dive binary (make tools installs it)")
+	fs.StringVar(&cfg.hadolint, "hadolint", filepath.Join(root, "bin", "hadolint"), "hadolint binary (make tools installs it)")
+	fs.StringVar(&cfg.out, "out", root, "`directory` for RESULTS.md, results.json and results.svg")
+	fs.StringVar(&cfg.readme, "readme", filepath.Join(root, "README.md"), "README whose results table is replaced")
+	fs.StringVar(&cfg.cacheDir, "cache", filepath.Join(root, ".cache", "report"), "cache `directory`")
+	fs.BoolVar(&cfg.fresh, "fresh", false, "ignore the cache and measure everything again")
+	fs.BoolVar(&cfg.verbose, "v", false, "print how long each measurement takes")
+	fs.IntVar(&cfg.starts, "starts", 5, "container starts per variant for the runtime figures (0: skip them)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: report [flags]   (VARIANTS=a,b selects variants)\n")
+		fs.PrintDefaults()
+	}
+	fs.SetOutput(log.Writer())
+	if err := fs.Parse(args); err != nil {
+		return nil, usageError{err, true}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0)), false}
+	case cfg.starts < 0:
+		return nil, usageError{fmt.Errorf("-starts %d: want 0 or more", cfg.starts), false}
+	case cfg.repo == "":
+		return nil, usageError{errors.New("-image is empty"), false}
+	}
+	all, err := variants.Find(cfg.fsys)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.variants, err = variants.Select(all, variantList); err != nil {
+		return nil, usageError{err, false}
+	}
+	return cfg, nil
+}
+
+// logf logs with -v only.
+func (cfg *config) logf(format string, args ...any) {
+	if cfg.verbose {
+		log.Printf(format, args...)
+	}
+}
+
+// report measures the variants and writes the outputs.
+func report(ctx context.Context, cfg *config) error {
+	server, err := dockercli.Check(ctx)
+	if err != nil {
+		return err
+	}
+	for _, tool := range []struct{ name, path string }{{"dive", cfg.dive}, {"hadolint", cfg.hadolint}} {
+		if _, err := exec.LookPath(tool.path); err != nil {
+			return fmt.Errorf("%s not found at %s: run make tools", tool.name, display(tool.path))
+		}
+	}
+	if err := readmeReady(cfg.readme); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.cacheDir, 0o755); err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := measure(ctx, cfg, server)
+	if err != nil {
+		return err
+	}
+	if err := write(cfg, res); err != nil {
+		return err
+	}
+	log.Printf("wrote RESULTS.md, results.json, results.svg and the table in %s (%s, %.1fs)",
+		display(cfg.readme), variants.Names(cfg.variants), time.Since(start).Seconds())
+	return nil
+}
+
+// readmeReady checks, before the long measurements, that the README exists
+// and has the markers.
+func readmeReady(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s is missing: it holds the results table between %s and %s", display(path), beginMarker, endMarker)
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkMarkers(b); err != nil {
+		return fmt.Errorf("%s %v", display(path), err)
+	}
+	return nil
+}
+
+// display returns path relative to the working directory when it is below it.
+func display(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(wd, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}

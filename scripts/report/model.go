@@ -1,0 +1,173 @@
+package main
+
+import "time"
+
+// The results model: what results.json holds and what RESULTS.md, the README
+// table and results.svg are rendered from. Every figure is an exact number
+// (bytes, nanoseconds); rendering rounds. Fields are only ever added, so tools
+// that read results.json keep working; SchemaVersion changes when a field
+// changes meaning or goes away.
+
+// SchemaVersion is the version of the results.json layout.
+const SchemaVersion = 1
+
+// Results is everything one run of the report measured.
+type Results struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	GeneratedAt   time.Time `json:"generatedAt"` // UTC
+	Host          Host      `json:"host"`
+	ImageRepo     string    `json:"imageRepo"` // variant V is ImageRepo:V
+	// Baseline is the variant the "times smaller" figures compare with: the
+	// first one measured, 01-single-stage unless VARIANTS leaves it out.
+	Baseline string    `json:"baseline"`
+	Bases    []Base    `json:"bases"` // every FROM image of the measured variants
+	Variants []Variant `json:"variants"`
+}
+
+// Host describes the machine and the tools the images were built and measured with.
+type Host struct {
+	DockerServer string `json:"dockerServer"` // docker version .Server.Version
+	Buildx       string `json:"buildx"`       // docker buildx version
+	BuildKit     string `json:"buildkit"`     // BuildKit of the default builder
+	Go           string `json:"go"`           // Go toolchain that ran the report
+	OS           string `json:"os"`
+	Arch         string `json:"arch"`
+	CPUs         int    `json:"cpus"`
+}
+
+// Provenance values of a base image.
+const (
+	Pulled       = "pulled"        // has a registry digest
+	BuiltOffline = "built-offline" // a look-alike from make offline-bases
+	LocalOnly    = "local"         // neither: built or loaded locally
+	Absent       = "absent"        // not present locally any more
+)
+
+// Base is one base image (a FROM line other than scratch or a stage name).
+type Base struct {
+	Ref        string   `json:"ref"`                  // as written in the Dockerfile
+	ID         string   `json:"id,omitempty"`         // image ID
+	Provenance string   `json:"provenance"`           // Pulled, BuiltOffline, LocalOnly or Absent
+	RepoDigest string   `json:"repoDigest,omitempty"` // when Pulled
+	SizeBytes  int64    `json:"sizeBytes,omitempty"`
+	GoVersion  string   `json:"goVersion,omitempty"` // its GOLANG_VERSION, in a golang image
+	UsedBy     []string `json:"usedBy"`              // variant names
+}
+
+// Variant is one measured image.
+type Variant struct {
+	Name       string   `json:"name"`       // 02-multi-stage
+	Image      string   `json:"image"`      // lean-go-images:02-multi-stage
+	ImageID    string   `json:"imageId"`    // sha256:...
+	Dockerfile string   `json:"dockerfile"` // relative to the repository root
+	Bases      []string `json:"bases"`      // refs of its FROM images, in order
+
+	// SizeBytes is the image size as docker images and docker image inspect
+	// report it: the sum of its layers, uncompressed.
+	SizeBytes int64 `json:"sizeBytes"`
+	// CompressedBytes is what a registry pull transfers for the layers: the
+	// sum of each layer tarball gzip-compressed at the default level.
+	CompressedBytes int64 `json:"compressedBytes"`
+	// Binary is the entrypoint's resolved path in the image, BinaryBytes its size.
+	Binary      string `json:"binary"`
+	BinaryBytes int64  `json:"binaryBytes"`
+
+	// LayerCount counts the image's filesystem layers (RootFS in docker
+	// image inspect), what a pull fetches. EmptyLayerCount of them hold no
+	// file content, only directories (WORKDIR), and show as 0B in docker
+	// history; LayerCount-EmptyLayerCount is docker history's count of
+	// entries with a size.
+	LayerCount      int     `json:"layerCount"`
+	EmptyLayerCount int     `json:"emptyLayerCount"`
+	Layers          []Layer `json:"layers"`
+
+	Config   Config   `json:"config"`
+	Dive     Dive     `json:"dive"`
+	Hadolint Lint     `json:"hadolint"`
+	Posture  Posture  `json:"posture"`
+	Runtime  *Runtime `json:"runtime,omitempty"` // plain docker run, on 127.0.0.1
+}
+
+// Layer is one filesystem layer, bottom first.
+type Layer struct {
+	Index  int    `json:"index"`
+	DiffID string `json:"diffId"` // RootFS diff ID (sha256 of the uncompressed tar)
+	// SizeBytes is dive's size of the layer: the bytes of the regular files
+	// it adds or changes.
+	SizeBytes       int64  `json:"sizeBytes"`
+	CompressedBytes int64  `json:"compressedBytes"` // gzip of the layer tarball
+	Empty           bool   `json:"empty"`           // no file content: 0B in docker history
+	Command         string `json:"command"`         // the instruction that made it, as dive reports it
+	// FromBase is the base image (a FROM ref) the layer comes from, if any.
+	FromBase string `json:"fromBase,omitempty"`
+}
+
+// Config is the part of the image configuration the report shows.
+type Config struct {
+	User       string            `json:"user"` // "" means root
+	Entrypoint []string          `json:"entrypoint"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// Dive is dive's analysis of the whole image.
+type Dive struct {
+	SizeBytes        int64   `json:"sizeBytes"`        // sum of the layers' file sizes
+	InefficientBytes int64   `json:"inefficientBytes"` // wasted: duplicated or deleted in a later layer
+	EfficiencyScore  float64 `json:"efficiencyScore"`  // 0..1
+}
+
+// Lint is what a linter found in the variant's Dockerfile.
+type Lint struct {
+	Tool     string    `json:"tool"`
+	Count    int       `json:"count"`
+	Findings []Finding `json:"findings"`
+}
+
+// Finding is one linter finding.
+type Finding struct {
+	Code    string `json:"code"`
+	Level   string `json:"level"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+// Posture is what the image offers an attacker or an operator, from its
+// merged file system (dive's file lists) and configuration.
+type Posture struct {
+	User string `json:"user"` // as configured, "" meaning root
+	// UID is the user the container runs as; nil when User is a name that
+	// the report cannot resolve without running the image.
+	UID *int `json:"uid"`
+	// Shell is where /bin/sh resolves to, following symlinks; "" when the
+	// image has no shell.
+	Shell string `json:"shell"`
+	// PackageManagers lists the package tools found on the usual paths
+	// (apt, dpkg, apk, ...), sorted.
+	PackageManagers []string `json:"packageManagers"`
+	// CABundle is the first CA file that Go's crypto/x509 would load on
+	// Linux, "" when none.
+	CABundle      string `json:"caBundle"`
+	ZoneinfoFiles int    `json:"zoneinfoFiles"` // regular files under /usr/share/zoneinfo
+	Files         int    `json:"files"`         // regular files, hard links included
+	Executables   int    `json:"executables"`   // regular files with an execute bit
+}
+
+// Tzdata reports whether the image carries a time zone database.
+func (p Posture) Tzdata() bool { return p.ZoneinfoFiles > 0 }
+
+// Runtime is measured by starting the image Starts times, one variant at a time.
+type Runtime struct {
+	Flags  []string `json:"flags"`  // docker run flags beyond the report's own
+	Starts int      `json:"starts"` // how many times the image was started
+	// StartupNs: from invoking docker run to the first 200 on / at 127.0.0.1.
+	StartupNs       []int64 `json:"startupNs"`
+	StartupMedianNs int64   `json:"startupMedianNs"`
+	// StopNs: how long docker stop took (SIGTERM until the container exited).
+	StopNs       []int64 `json:"stopNs"`
+	StopMedianNs int64   `json:"stopMedianNs"`
+	// IdleMemoryBytes is the container's memory use after it answered,
+	// sampled once by docker stats (which rounds to 3 or 4 digits).
+	IdleMemoryBytes int64 `json:"idleMemoryBytes"`
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+//go:embed results.md.tmpl
+var resultsTemplate string
+
+// tmpl renders RESULTS.md ("results") and the README table ("readme") from
+// the Results model.
+var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
+	"size":         humanSize,
+	"times":        times,
+	"percent":      percent,
+	"share":        share,
+	"millis":       millis,
+	"shortID":      shortID,
+	"runsAs":       runsAs,
+	"cell":         cell,
+	"layerCommand": layerCommand,
+	"yesNo": func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	},
+	"join": strings.Join,
+	"provenance": func(p string) string {
+		switch p {
+		case BuiltOffline:
+			return "**BUILT OFFLINE** (look-alike)"
+		case Pulled:
+			return "pulled"
+		case Absent:
+			return "not present locally"
+		}
+		return "local build, no registry digest"
+	},
+}).Parse(resultsTemplate))
+
+// Offline reports whether any base image is an offline look-alike.
+func (r *Results) Offline() bool {
+	for _, b := range r.Bases {
+		if b.Provenance == BuiltOffline {
+			return true
+		}
+	}
+	return false
+}
+
+// BasesNote says in a few words where the base images came from.
+func (r *Results) BasesNote() string {
+	kinds := map[string]bool{}
+	for _, b := range r.Bases {
+		kinds[b.Provenance] = true
+	}
+	switch {
+	case len(r.Bases) == 0:
+		return "no base images (scratch only)"
+	case kinds[BuiltOffline] && len(kinds) == 1:
+		return "base images built offline (look-alikes, not the upstream images)"
+	case kinds[BuiltOffline]:
+		return "some base images built offline (look-alikes, not the upstream images)"
+	case kinds[Pulled] && len(kinds) == 1:
+		return "base images pulled from their registries"
+	}
+	return "base images partly local, not pulled"
+}
+
+// BaselineSize is the size of the baseline variant.
+func (r *Results) BaselineSize() int64 {
+	for _, v := range r.Variants {
+		if v.Name == r.Baseline {
+			return v.SizeBytes
+		}
+	}
+	return 0
+}
+
+// GoBuild names the Go that compiled the servers: the golang base image's.
+func (r *Results) GoBuild() string {
+	for _, b := range r.Bases {
+		if b.GoVersion != "" {
+			return "Go " + b.GoVersion + " (" + b.Ref + ")"
+		}
+	}
+	return ""
+}
+
+// Starts is how many times each image was started for the runtime figures.
+func (r *Results) Starts() int {
+	for _, v := range r.Variants {
+		if v.Runtime != nil {
+			return v.Runtime.Starts
+		}
+	}
+	return 0
+}
+
+// Date is the day of the measurement, in UTC.
+func (r *Results) Date() string { return r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST") }
+
+// Variant returns the variant called name, or nil.
+func (r *Results) Variant(name string) *Variant {
+	for i := range r.Variants {
+		if r.Variants[i].Name == name {
+			return &r.Variants[i]
+		}
+	}
+	return nil
+}
+
+// renderMarkdown returns RESULTS.md.
+func renderMarkdown(r *Results) ([]byte, error) {
+	var b bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&b, "results", r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// The markers around the results table in README.md.
+const (
+	beginMarker = "<!-- results:begin -->"
+	endMarker   = "<!-- results:end -->"
+)
+
+// errNoMarkers is the error for a README without its markers.
+var errNoMarkers = errors.New("has no " + beginMarker + " … " + endMarker + " markers to put the results table between")
+
+// checkMarkers reports whether readme has the markers, once each, in order.
+func checkMarkers(readme []byte) error {
+	b, e := bytes.Index(readme, []byte(beginMarker)), bytes.Index(readme, []byte(endMarker))
+	switch {
+	case b < 0 || e < 0 || e < b:
+		return errNoMarkers
+	case bytes.Count(readme, []byte(beginMarker)) > 1 || bytes.Count(readme, []byte(endMarker)) > 1:
+		return fmt.Errorf("has the %s or %s marker more than once", beginMarker, endMarker)
+	}
+	return nil
+}
+
+// renderReadme returns readme with the results table between the markers.
+// resultsLink is the path of RESULTS.md relative to the README.
+func renderReadme(readme []byte, r *Results, resultsLink string) ([]byte, error) {
+	if err := checkMarkers(readme); err != nil {
+		return nil, err
+	}
+	var table bytes.Buffer
+	data := struct {
+		*Results
+		Link string
+	}{r, resultsLink}
+	if err := tmpl.ExecuteTemplate(&table, "readme", data); err != nil {
+		return nil, err
+	}
+	b := bytes.Index(readme, []byte(beginMarker)) + len(beginMarker)
+	e := bytes.Index(readme, []byte(endMarker))
+	var out bytes.Buffer
+	out.Write(readme[:b])
+	out.WriteString("\n")
+	out.Write(table.Bytes())
+	out.WriteString("\n") // a blank line ends the table before the marker
+	out.Write(readme[e:])
+	return out.Bytes(), nil
+}
