@@ -127,6 +127,8 @@ main() {
   fi
   [[ $# -eq 0 ]] || { log "usage: scripts/tools.sh [--check]"; exit 2; }
   mkdir -p "${BIN_DIR}"
+  # Quiet when every tool is already in place: other targets run this first.
+  check 2>/dev/null && return 0
   install_dive
   install_hadolint
   install_shellcheck
