@@ -210,7 +210,7 @@ func WaitHTTP(ctx context.Context, url string) (string, error) {
 // every build here uses to run BuildKit.
 func CheckBuildx(ctx context.Context) error {
 	if _, err := Output(ctx, "buildx", "version"); err != nil {
-		return errors.New("docker buildx is missing: install the buildx plugin (see README.md, Prerequisites)")
+		return errors.New("docker buildx is missing: install the buildx plugin (see README.md, Troubleshooting)")
 	}
 	return nil
 }
