@@ -69,7 +69,8 @@ run: $(BIN)/preflight ## Serve one variant on http://127.0.0.1:8080 (make run VA
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(VARIANT)
 
 .PHONY: report
-report: tools $(BIN)/report ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
+# With `make all report`, even under -j2, measure only once the builds are done.
+report: tools $(BIN)/report | $(filter all,$(MAKECMDGOALS)) ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
 	@$(BIN)/report -image $(IMAGE) -dive $(BIN)/dive -hadolint $(BIN)/hadolint
 
 ##@ Quality
