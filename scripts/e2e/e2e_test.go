@@ -21,13 +21,12 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/variants"
 )
 
 // lockedDown are the docker run flags every variant must serve with.
-var lockedDown = []string{
-	"--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-}
+var lockedDown = hardening.LockedDown
 
 // setup checks Docker and returns the variants and the image repository.
 func setup(t *testing.T) ([]variants.Variant, string) {

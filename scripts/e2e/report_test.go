@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/variants"
 )
 
@@ -59,7 +60,36 @@ type reportResults struct {
 			StopMedianNs    int64   `json:"stopMedianNs"`
 			IdleMemoryBytes int64   `json:"idleMemoryBytes"`
 		} `json:"runtime"`
+		Hardened *reportHardened `json:"hardened"`
+		Load     *reportLoad     `json:"load"`
 	} `json:"variants"`
+}
+
+type reportHardened struct {
+	OK     bool     `json:"ok"`
+	Flags  []string `json:"flags"`
+	Checks []struct {
+		Name   string `json:"name"`
+		OK     bool   `json:"ok"`
+		Detail string `json:"detail"`
+	} `json:"checks"`
+}
+
+type reportLoad struct {
+	Conns          int      `json:"conns"`
+	Rounds         int      `json:"rounds"`
+	RoundNs        int64    `json:"roundNs"`
+	Requests       int64    `json:"requests"`
+	Errors         int64    `json:"errors"`
+	FirstError     string   `json:"firstError"`
+	RequestsPerSec float64  `json:"requestsPerSec"`
+	P50Ns          int64    `json:"p50Ns"`
+	P99Ns          int64    `json:"p99Ns"`
+	VsBaseline     *float64 `json:"vsBaseline"`
+	RoundResults   []struct {
+		Requests       int64   `json:"requests"`
+		RequestsPerSec float64 `json:"requestsPerSec"`
+	} `json:"roundResults"`
 }
 
 // reportEnv is what running the report needs: the repository, the images
@@ -206,21 +236,93 @@ func TestReport(t *testing.T) {
 			if rt.IdleMemoryBytes < 100e3 || rt.IdleMemoryBytes > 256e6 {
 				t.Errorf("idle memory %d bytes, want between 100 kB and 256 MB", rt.IdleMemoryBytes)
 			}
+			checkReportHardened(t, v.Name, got.Hardened)
+			checkReportLoad(t, v.Name, i == 0, got.Load)
 		})
 	}
 	checkReportFiles(t, dir)
 	checkReportContainersGone(t, ctx)
 
 	// A second run, on the cache, gives the same results but for the
-	// runtime figures and the date.
+	// runtime and load figures, the details of the hardened checks (their
+	// timings) and the date.
 	first, _ := os.ReadFile(filepath.Join(dir, "results.json"))
 	if code, out := e.run(t, dir, ""); code != 0 {
 		t.Fatalf("second report failed (exit %d):\n%s", code, out)
 	}
 	second, _ := os.ReadFile(filepath.Join(dir, "results.json"))
 	if a, b := withoutRuntime(t, first), withoutRuntime(t, second); !reflect.DeepEqual(a, b) {
-		t.Errorf("a second run changed results.json beyond the runtime figures and the date")
+		t.Errorf("a second run changed results.json beyond the runtime and load figures, the hardened checks' details and the date")
 	}
+}
+
+// checkReportHardened checks the hardened run: every check ran, and all
+// passed but for 01-single-stage, the naive baseline, which runs as root.
+func checkReportHardened(t *testing.T, name string, h *reportHardened) {
+	t.Helper()
+	if h == nil {
+		t.Fatal("no hardened run")
+	}
+	if got := strings.Join(h.Flags, " "); got != strings.Join(hardening.Flags(), " ") {
+		t.Errorf("hardened flags %q, want %q", got, strings.Join(hardening.Flags(), " "))
+	}
+	if len(h.Checks) != len(hardening.Names) {
+		t.Errorf("%d hardened checks, want %d", len(h.Checks), len(hardening.Names))
+	}
+	var failed []string
+	for i, c := range h.Checks {
+		if i < len(hardening.Names) && c.Name != hardening.Names[i] {
+			t.Errorf("hardened check %d is %q, want %q", i, c.Name, hardening.Names[i])
+		}
+		if c.Detail == "" {
+			t.Errorf("hardened check %s has no detail", c.Name)
+		}
+		if !c.OK {
+			failed = append(failed, c.Name+": "+c.Detail)
+		}
+	}
+	wantRoot := expected[name].root
+	switch {
+	case !wantRoot && (!h.OK || len(failed) > 0):
+		t.Errorf("hardened: ok %v, want yes; failed: %s", h.OK, strings.Join(failed, "; "))
+	case wantRoot && (h.OK || len(failed) != 1 || !strings.HasPrefix(failed[0], hardening.NameNonRoot+": runs as root")):
+		t.Errorf("hardened: ok %v, failed %q; want no, for running as root only", h.OK, failed)
+	}
+}
+
+// checkReportLoad checks the load figures: requests and no errors, ordered
+// latencies, a ratio to the baseline (exactly 1 for the baseline itself)
+// within what a shared machine can swing.
+func checkReportLoad(t *testing.T, name string, baseline bool, l *reportLoad) {
+	t.Helper()
+	if l == nil {
+		t.Fatal("no load figures")
+	}
+	if l.Requests <= 0 || l.Errors != 0 || l.RequestsPerSec <= 0 {
+		t.Errorf("load: %d requests, %d errors (%s), %.0f req/s; want requests and no errors", l.Requests, l.Errors, l.FirstError, l.RequestsPerSec)
+	}
+	if l.P50Ns <= 0 || l.P99Ns <= 0 || l.P99Ns < l.P50Ns || l.P99Ns > int64(5*time.Second) {
+		t.Errorf("load: p50 %v, p99 %v; want 0 < p50 <= p99 < 5s", time.Duration(l.P50Ns), time.Duration(l.P99Ns))
+	}
+	if l.Rounds < 1 || len(l.RoundResults) != l.Rounds || l.Conns <= 0 || l.RoundNs <= 0 {
+		t.Errorf("load: %d rounds (%d listed) of %v over %d connections", l.Rounds, len(l.RoundResults), time.Duration(l.RoundNs), l.Conns)
+	}
+	var sum int64
+	for _, r := range l.RoundResults {
+		sum += r.Requests
+	}
+	if sum != l.Requests {
+		t.Errorf("load: rounds add up to %d requests, the total says %d", sum, l.Requests)
+	}
+	switch r := l.VsBaseline; {
+	case r == nil:
+		t.Error("load: no ratio to the baseline")
+	case baseline && *r != 1:
+		t.Errorf("load: the baseline's ratio to itself is %v", *r)
+	case *r < 0.25 || *r > 4:
+		t.Errorf("load: %.2f× the baseline's rate: more than a shared machine's swing", *r)
+	}
+	t.Logf("load: %.0f req/s, p50 %v, p99 %v, %.2f× the baseline", l.RequestsPerSec, time.Duration(l.P50Ns), time.Duration(l.P99Ns), *l.VsBaseline)
 }
 
 // checkReportLayers compares the layer counts with docker history: its
@@ -307,6 +409,11 @@ func checkReportFiles(t *testing.T, dir string) {
 	if !bytes.Contains(md, []byte("](results.svg)")) || !bytes.Contains(md, []byte("| 04-scratch-static |")) {
 		t.Errorf("RESULTS.md lacks the chart or the summary table")
 	}
+	for _, want := range []string{"| Shell | Hardened |", "| no: runs as root (uid 0) |", "\n## Load\n", "| req/s |", "\n## Hardened run\n", "| Graceful docker stop |"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("RESULTS.md lacks %q", want)
+		}
+	}
 	if !bytes.HasPrefix(svg, []byte("<svg")) {
 		t.Errorf("results.svg is not an SVG")
 	}
@@ -340,7 +447,16 @@ func withoutRuntime(t *testing.T, b []byte) map[string]any {
 	delete(m, "generatedAt")
 	vs, _ := m["variants"].([]any)
 	for _, v := range vs {
-		delete(v.(map[string]any), "runtime")
+		v := v.(map[string]any)
+		delete(v, "runtime")
+		delete(v, "load")
+		// The checks' details hold timings; their outcomes must not change.
+		if h, ok := v["hardened"].(map[string]any); ok {
+			cs, _ := h["checks"].([]any)
+			for _, c := range cs {
+				delete(c.(map[string]any), "detail")
+			}
+		}
 	}
 	return m
 }

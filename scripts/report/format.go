@@ -141,3 +141,56 @@ func layerCommand(l Layer) string {
 	}
 	return "`" + cell(cmd) + "`"
 }
+
+// rate formats requests per second with three significant digits, and
+// thousands separators from 1,000 on: "41,200", "987", "12.3".
+func rate(r float64) string {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(r, 'g', 3, 64), 64)
+	if f < 1000 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	s := strconv.FormatInt(int64(f), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// ratio formats a ratio with two decimals, "1.03×", exactly 1 as "1×" and
+// none as "–".
+func ratio(r *float64) string {
+	switch {
+	case r == nil:
+		return "–"
+	case *r == 1:
+		return "1×"
+	}
+	return strconv.FormatFloat(*r, 'f', 2, 64) + "×"
+}
+
+// latency formats nanoseconds as milliseconds with two significant digits
+// under 10 ms: "0.62 ms", "4.5 ms", "12 ms".
+func latency(ns int64) string {
+	ms := float64(ns) / 1e6
+	switch {
+	case ms < 1:
+		return strconv.FormatFloat(ms, 'f', 2, 64) + " ms"
+	case ms < 10:
+		return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
+}
+
+// seconds formats nanoseconds as seconds, as short as exact: "0.3 s", "1.2 s".
+func seconds(ns int64) string {
+	return strconv.FormatFloat(float64(ns)/1e9, 'f', -1, 64) + " s"
+}
+
+// clip shortens s to at most n characters, ending it with "…" when cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

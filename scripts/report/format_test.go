@@ -119,3 +119,33 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadFormats(t *testing.T) {
+	for r, want := range map[float64]string{39339.75: "39,300", 987.4: "987", 12.34: "12.3", 1234567: "1,230,000", 999.6: "1,000", 1000: "1,000", 0: "0"} {
+		if got := rate(r); got != want {
+			t.Errorf("rate(%v) = %q, want %q", r, got, want)
+		}
+	}
+	one, r := 1.0, 1.0349
+	for _, tt := range []struct {
+		r    *float64
+		want string
+	}{{nil, "–"}, {&one, "1×"}, {&r, "1.03×"}} {
+		if got := ratio(tt.r); got != tt.want {
+			t.Errorf("ratio = %q, want %q", got, tt.want)
+		}
+	}
+	for ns, want := range map[int64]string{506812: "0.51 ms", 5586958: "5.6 ms", 12_400_000: "12 ms"} {
+		if got := latency(ns); got != want {
+			t.Errorf("latency(%d) = %q, want %q", ns, got, want)
+		}
+	}
+	for ns, want := range map[int64]string{300_000_000: "0.3 s", 5_000_000_000: "5 s", 250_000_000: "0.25 s"} {
+		if got := seconds(ns); got != want {
+			t.Errorf("seconds(%d) = %q, want %q", ns, got, want)
+		}
+	}
+	if got := clip("abcdef", 4); got != "abc…" {
+		t.Errorf("clip = %q", got)
+	}
+}

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	report [-image repo] [-dive path] [-hadolint path] [-out dir] [-readme path] [-cache dir] [-fresh] [-starts n] [-v]
+//	report [-image repo] [-dive path] [-hadolint path] [-out dir] [-readme path] [-cache dir] [-fresh] [-starts n] [-load d] [-v]
 //
 // make report builds it into bin/report and runs it, after make all has
 // built the images (go run ./scripts/report works too, but go run turns
@@ -16,14 +16,22 @@
 // (each layer gzip-compressed, what a pull transfers), hadolint (the
 // Dockerfile's findings), the merged file system (shell, package manager,
 // CA bundle, binary size) and docker run on 127.0.0.1 (start-up time, idle
-// memory, stop time). The VARIANTS environment variable, a comma-separated
-// list such as 02-multi-stage,04-scratch-static, measures only those.
+// memory, stop time). Then it runs each image once more locked down and
+// limited (--read-only --cap-drop ALL --security-opt no-new-privileges
+// --pids-limit 64 --memory 64m), puts it through the checks of
+// scripts/internal/hardening (non-root uid, abusive clients, graceful
+// stop) and a short load run on 127.0.0.1 (-load per variant, in rounds
+// that alternate the variants). The VARIANTS environment variable, a
+// comma-separated list such as 02-multi-stage,04-scratch-static, measures
+// only those.
 //
 // dive and the compression run in parallel, on as many images as there are
-// CPUs; the runtime measurements run one image at a time, afterwards. Their
-// results are cached by image ID and layer digest in .cache/report, so a
-// second run on unchanged images only times the containers again; -fresh
-// measures everything again.
+// CPUs, and their results are cached by image ID and layer digest in
+// .cache/report, so a second run on unchanged images only runs the
+// containers again; -fresh measures everything again. The runtime
+// measurements run afterwards, one image at a time, and the hardened run
+// last: its containers run side by side, but the load rounds load one at a
+// time.
 //
 // Outputs are replaced only when every measurement succeeded: a failed or
 // interrupted run leaves the previous ones as they were and removes its
@@ -47,6 +55,7 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/load"
 	"lean-go-images/scripts/internal/variants"
 )
 
@@ -63,6 +72,7 @@ type config struct {
 	fresh    bool
 	verbose  bool
 	starts   int
+	load     time.Duration // load time per variant in the hardened run; 0 skips it
 	variants []variants.Variant
 }
 
@@ -127,6 +137,7 @@ func parseArgs(args []string, variantList string) (*config, error) {
 	fs.BoolVar(&cfg.fresh, "fresh", false, "ignore the cache and measure everything again")
 	fs.BoolVar(&cfg.verbose, "v", false, "print how long each measurement takes")
 	fs.IntVar(&cfg.starts, "starts", 5, "container starts per variant for the runtime figures (0: skip them)")
+	fs.DurationVar(&cfg.load, "load", defaultLoad, "load-run `time` per variant on the hardened container, split into rounds that alternate the variants (0: skip it)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: report [flags]   (VARIANTS=a,b selects variants)\n")
 		fs.PrintDefaults()
@@ -140,6 +151,8 @@ func parseArgs(args []string, variantList string) (*config, error) {
 		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0)), false}
 	case cfg.starts < 0:
 		return nil, usageError{fmt.Errorf("-starts %d: want 0 or more", cfg.starts), false}
+	case cfg.load != 0 && (cfg.load < minLoadRound || cfg.load > load.MaxDuration):
+		return nil, usageError{fmt.Errorf("-load %v: want 0 (no load run) or from %v to %v", cfg.load, minLoadRound, load.MaxDuration), false}
 	case cfg.repo == "":
 		return nil, usageError{errors.New("-image is empty"), false}
 	}

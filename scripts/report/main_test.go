@@ -59,6 +59,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"-nope"}, "", 2, "flag provided but not defined: -nope"},
 		{[]string{"extra"}, "", 2, `report: unexpected argument "extra"`},
 		{[]string{"-starts", "-1"}, "", 2, "report: -starts -1: want 0 or more"},
+		{[]string{"-load", "50ms"}, "", 2, "report: -load 50ms: want 0 (no load run) or from 100ms to 5m0s"},
+		{[]string{"-load", "-1s"}, "", 2, "report: -load -1s: want 0 (no load run)"},
+		{[]string{"-load", "1h"}, "", 2, "report: -load 1h0m0s: want 0 (no load run) or from 100ms to 5m0s"},
+		{[]string{"-load", "fast"}, "", 2, `invalid value "fast" for flag -load`},
 		{nil, "05-nope", 2, `report: unknown variant "05-nope": choose from 01-single-stage, 02-multi-stage, 03-distroless, 04-scratch-static`},
 		{[]string{"-h"}, "", 0, "usage: report [flags]"},
 	}

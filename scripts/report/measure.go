@@ -63,6 +63,10 @@ func measure(ctx context.Context, cfg *config, server string) (*Results, error) 
 	if err != nil {
 		return nil, err
 	}
+	hardened, loads, err := runHardened(ctx, cfg, ts)
+	if err != nil {
+		return nil, err
+	}
 	res := &Results{
 		SchemaVersion: SchemaVersion,
 		GeneratedAt:   start.UTC().Truncate(time.Second),
@@ -78,6 +82,10 @@ func measure(ctx context.Context, cfg *config, server string) (*Results, error) 
 		}
 		if rts != nil {
 			v.Runtime = rts[i]
+		}
+		v.Hardened = hardened[i]
+		if loads != nil {
+			v.Load = loads[i]
 		}
 		res.Variants = append(res.Variants, v)
 	}

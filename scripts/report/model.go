@@ -86,6 +86,11 @@ type Variant struct {
 	Hadolint Lint     `json:"hadolint"`
 	Posture  Posture  `json:"posture"`
 	Runtime  *Runtime `json:"runtime,omitempty"` // plain docker run, on 127.0.0.1
+	// Hardened is the run under locked-down flags and its checks.
+	Hardened *Hardened `json:"hardened,omitempty"`
+	// Load is the load run against the hardened container; absent with
+	// -load 0 or when the variant did not serve under the flags.
+	Load *Load `json:"load,omitempty"`
 }
 
 // Layer is one filesystem layer, bottom first.
@@ -170,4 +175,63 @@ type Runtime struct {
 	// IdleMemoryBytes is the container's memory use after it answered,
 	// sampled once by docker stats (which rounds to 3 or 4 digits).
 	IdleMemoryBytes int64 `json:"idleMemoryBytes"`
+}
+
+// Hardened is one run of the image under locked-down flags, on 127.0.0.1,
+// and the checks it went through (scripts/internal/hardening), in order:
+// it serves under the flags, runs as a non-root uid, the kernel enforces
+// the limits, it survives abusive clients (slowloris, oversized headers,
+// unknown paths, other methods, 200 concurrent connections) and still
+// serves afterwards, and docker stop ends it gracefully.
+type Hardened struct {
+	// OK is true when every check passed.
+	OK     bool           `json:"ok"`
+	Flags  []string       `json:"flags"` // the docker run flags beyond the report's own
+	Checks []CheckOutcome `json:"checks"`
+}
+
+// CheckOutcome is one check of the hardened run.
+type CheckOutcome struct {
+	Name string `json:"name"` // such as "non-root" or "slowloris"
+	OK   bool   `json:"ok"`
+	// Detail is the evidence when the check passed, what failed otherwise
+	// ("not run: ..." for a check that could not run).
+	Detail string `json:"detail"`
+}
+
+// Load is a bounded load run of GET / on 127.0.0.1 against the hardened
+// container, with scripts/internal/load. The variants take turns: after a
+// warm-up each, every round runs each variant once, one at a time, in an
+// order that rotates from round to round.
+type Load struct {
+	Conns    int   `json:"conns"`    // keep-alive connections
+	Rounds   int   `json:"rounds"`   // rounds per variant
+	RoundNs  int64 `json:"roundNs"`  // the length of one round
+	WarmupNs int64 `json:"warmupNs"` // the warm-up before the rounds, not counted
+	// Requests and Errors are totals over the rounds: successful requests
+	// (2xx, body read) and failed ones. FirstError explains Errors.
+	Requests   int64  `json:"requests"`
+	Errors     int64  `json:"errors"`
+	FirstError string `json:"firstError,omitempty"`
+	// RequestsPerSec, P50Ns and P99Ns are the medians of the rounds' figures.
+	RequestsPerSec float64 `json:"requestsPerSec"`
+	P50Ns          int64   `json:"p50Ns"`
+	P99Ns          int64   `json:"p99Ns"`
+	// VsBaseline is the median, over the rounds, of the variant's requests
+	// per second divided by the baseline's in the same round: 1 for the
+	// baseline itself; absent when the baseline was not loaded.
+	VsBaseline *float64 `json:"vsBaseline,omitempty"`
+	// RoundResults are the rounds, in the order they ran.
+	RoundResults []LoadRound `json:"roundResults"`
+}
+
+// LoadRound is one round of one variant.
+type LoadRound struct {
+	Position       int     `json:"position"` // 0-based place of the variant in its round
+	ElapsedNs      int64   `json:"elapsedNs"`
+	Requests       int64   `json:"requests"`
+	Errors         int64   `json:"errors"`
+	RequestsPerSec float64 `json:"requestsPerSec"`
+	P50Ns          int64   `json:"p50Ns"`
+	P99Ns          int64   `json:"p99Ns"`
 }

@@ -5,8 +5,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/template"
+
+	"lean-go-images/scripts/internal/hardening"
 )
 
 //go:embed results.md.tmpl
@@ -24,6 +27,13 @@ var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
 	"runsAs":       runsAs,
 	"cell":         cell,
 	"layerCommand": layerCommand,
+	"rate":         rate,
+	"ratio":        ratio,
+	"latency":      latency,
+	"seconds":      seconds,
+	"checkTitle":   checkTitle,
+	"checkCell":    checkCell,
+	"hardening":    func() hardeningBounds { return bounds },
 	"yesNo": func(b bool) string {
 		if b {
 			return "yes"
@@ -114,6 +124,153 @@ func (r *Results) Variant(name string) *Variant {
 		}
 	}
 	return nil
+}
+
+// HardenedSummary is the Hardened column of the summary: "yes", or "no:"
+// and the first check that failed; "–" when the variant had no hardened run.
+func (v Variant) HardenedSummary() string {
+	h := v.Hardened
+	switch {
+	case h == nil:
+		return "–"
+	case h.OK:
+		return "yes"
+	}
+	var failed []CheckOutcome
+	for _, c := range h.Checks {
+		if !c.OK {
+			failed = append(failed, c)
+		}
+	}
+	if len(failed) == 0 {
+		return "no"
+	}
+	s := "no: " + clip(failed[0].Detail, 60)
+	// Checks that could not run follow from the first failure: not counted.
+	more := 0
+	for _, c := range failed[1:] {
+		if !strings.HasPrefix(c.Detail, "not run:") {
+			more++
+		}
+	}
+	if more > 0 {
+		s += fmt.Sprintf(" (+%d more)", more)
+	}
+	return cell(s)
+}
+
+// Check returns the check called name, or nil.
+func (h *Hardened) Check(name string) *CheckOutcome {
+	for i := range h.Checks {
+		if h.Checks[i].Name == name {
+			return &h.Checks[i]
+		}
+	}
+	return nil
+}
+
+// HardenedFlags are the flags of the hardened run, nil when none ran.
+func (r *Results) HardenedFlags() []string {
+	for _, v := range r.Variants {
+		if v.Hardened != nil {
+			return v.Hardened.Flags
+		}
+	}
+	return nil
+}
+
+// CheckNames lists the checks of the hardened runs, in order of first
+// appearance.
+func (r *Results) CheckNames() []string {
+	var names []string
+	for _, v := range r.Variants {
+		if v.Hardened == nil {
+			continue
+		}
+		for _, c := range v.Hardened.Checks {
+			if !slices.Contains(names, c.Name) {
+				names = append(names, c.Name)
+			}
+		}
+	}
+	return names
+}
+
+// LoadMethod is a load run whose settings (rounds, connections) the Load
+// section describes, nil when no variant had one.
+func (r *Results) LoadMethod() *Load {
+	for _, v := range r.Variants {
+		if v.Load != nil {
+			return v.Load
+		}
+	}
+	return nil
+}
+
+// RateRange is the range of the rounds' rates: "38,500–43,500".
+func (l *Load) RateRange() string {
+	if len(l.RoundResults) == 0 {
+		return "–"
+	}
+	lo, hi := l.RoundResults[0].RequestsPerSec, l.RoundResults[0].RequestsPerSec
+	for _, r := range l.RoundResults {
+		lo, hi = min(lo, r.RequestsPerSec), max(hi, r.RequestsPerSec)
+	}
+	return rate(lo) + "–" + rate(hi)
+}
+
+// checkTitles name the hardened checks in RESULTS.md.
+var checkTitles = map[string]string{
+	hardening.NameServes:           "Serves under the flags",
+	hardening.NameNonRoot:          "Runs as a non-root uid",
+	hardening.NameLimits:           "Limits enforced",
+	hardening.NameSlowloris:        "Slowloris cut off",
+	hardening.NameOversizedHeaders: "Oversized header: 431",
+	hardening.NameUnknownPaths:     "Unknown paths: 404",
+	hardening.NameOtherMethods:     "Other methods: 405",
+	hardening.NameConcurrent:       "Concurrent connections",
+	hardening.NameStillServing:     "Still serves afterwards",
+	hardening.NameGracefulStop:     "Graceful docker stop",
+}
+
+func checkTitle(name string) string {
+	if t, ok := checkTitles[name]; ok {
+		return t
+	}
+	return "`" + name + "`"
+}
+
+// checkCell is a check's cell in the hardened run table: yes, or no and
+// what failed, or "not run"; "–" for a check the variant does not have.
+func checkCell(c *CheckOutcome) string {
+	switch {
+	case c == nil:
+		return "–"
+	case c.OK:
+		return "yes"
+	case strings.HasPrefix(c.Detail, "not run:"):
+		return "not run"
+	}
+	return "**no**: " + cell(c.Detail)
+}
+
+// hardeningBounds are the figures the hardened run's description quotes,
+// from scripts/internal/hardening.
+type hardeningBounds struct {
+	ReadHeaderTimeout, SlowEvery, SlowFrom, SlowTo, StopWithin string // "5 s"
+	OversizedKiB, Conns, MemoryMiB, Pids                       int
+}
+
+var bounds = hardeningBounds{
+	ReadHeaderTimeout: seconds(int64(hardening.ReadHeaderTimeout)),
+	SlowEvery:         seconds(int64(hardening.SlowEvery)),
+	SlowFrom:          seconds(int64(hardening.ReadHeaderTimeout - hardening.SlowEarly)),
+	SlowTo:            seconds(int64(hardening.ReadHeaderTimeout + hardening.SlowLate)),
+	StopWithin:        seconds(int64(hardening.StopWithin)),
+	OversizedKiB:      hardening.OversizedHeader >> 10,
+	Conns:             hardening.ConcurrentConns,
+	MemoryMiB:         hardening.MemoryLimit >> 20,
+	Pids:              hardening.PidsLimit,
 }
 
 // renderMarkdown returns RESULTS.md.

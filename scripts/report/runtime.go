@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
@@ -16,11 +17,24 @@ import (
 // startTimeout bounds how long one start may take to answer 200.
 const startTimeout = 30 * time.Second
 
-// runner starts containers for the runtime measurements and remembers them
-// all, so that remove can delete every one, whatever happened.
+// runner starts containers for the runtime measurements and the hardened
+// run and remembers them all, so that remove can delete every one,
+// whatever happened.
 type runner struct {
 	names []string
 }
+
+// name returns a name for the next container and remembers it. A name,
+// unlike the ID docker run prints, is known before docker run returns: an
+// interrupted run can still remove the container.
+func (r *runner) name() string {
+	name := fmt.Sprintf("lean-go-images-report-%d-%d", os.Getpid(), containerSeq.Add(1))
+	r.names = append(r.names, name)
+	return name
+}
+
+// containerSeq numbers the containers of this process, across runners.
+var containerSeq atomic.Int64
 
 // measureRuntime starts each image starts times, one image at a time, and
 // times each start (docker run until 200 on /) and stop (docker stop). The
@@ -72,10 +86,7 @@ func (r *runner) start(ctx context.Context, image string) (string, time.Duration
 	if err != nil {
 		return "", 0, err
 	}
-	// A name, unlike the ID docker run prints, is known before docker run
-	// returns: an interrupted run can still remove the container.
-	name := fmt.Sprintf("lean-go-images-report-%d-%d", os.Getpid(), len(r.names))
-	r.names = append(r.names, name)
+	name := r.name()
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/"
 
 	t0 := time.Now()
@@ -173,7 +184,7 @@ func parseMemUsage(s string) (int64, error) {
 }
 
 // median returns the median of xs, or 0 for none.
-func median(xs []int64) int64 {
+func median[T int64 | float64](xs []T) T {
 	if len(xs) == 0 {
 		return 0
 	}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"lean-go-images/scripts/internal/hardening"
+	"lean-go-images/scripts/internal/load"
+)
+
+// The hardened run: every variant is started once more, locked down and
+// limited (hardening.Flags), and goes through the checks that the e2e tests
+// assert (scripts/internal/hardening), then, one variant at a time, the
+// load rounds. It runs after the runtime measurements, alone.
+//
+// The slowloris check waits for the server's ReadHeaderTimeout (5 s), so its
+// clients start first, one per variant, and trickle their bytes while the
+// other checks and the load rounds run: one idle connection does not
+// disturb a load run measurably, and the phase lasts about as long as the
+// load rounds rather than 5 s more.
+
+// hardenedHost is a variant's container in the hardened run.
+type hardenedHost struct {
+	name   string // the variant's
+	image  string // image ID
+	user   string // the image's USER
+	id     string // the container's name
+	c      hardening.Container
+	serves bool
+	checks map[string]hardening.Check
+	slow   chan hardening.SlowResult
+}
+
+func (h *hardenedHost) add(c hardening.Check) { h.checks[c.Name] = c }
+
+// hardened returns the model of h's run: every check, in hardening.Names
+// order, a check that did not run counting as failed.
+func (h *hardenedHost) hardened() *Hardened {
+	out := &Hardened{OK: true, Flags: hardening.Flags()}
+	for _, name := range hardening.Names {
+		c, ok := h.checks[name]
+		if !ok {
+			c = hardening.Skipped(name, "the container did not serve under the flags")
+		}
+		out.OK = out.OK && c.OK
+		out.Checks = append(out.Checks, CheckOutcome{Name: c.Name, OK: c.OK, Detail: c.Detail})
+	}
+	return out
+}
+
+// runHardened runs the hardened checks and, unless cfg.load is 0, the load
+// rounds on every target. It returns their results in ts order; a variant
+// that does not serve under the flags has failed checks and no load figures.
+// Its errors are the report's own (interrupted, Docker gone), not findings.
+func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, []*Load, error) {
+	msg := "hardened run of each image: checks under " + strings.Join(hardening.Flags(), " ")
+	if cfg.load > 0 {
+		msg += ", then load: " + planLoad(cfg.load, len(ts)).String() + " per image"
+	}
+	log.Print(msg + "…")
+	t0 := time.Now()
+	var r runner
+	defer r.remove()
+	hs := make([]*hardenedHost, len(ts))
+	var jobs []func(context.Context) error
+	for i, t := range ts {
+		h := &hardenedHost{name: t.v.Name, image: t.img.ID, user: t.img.Config.User, id: r.name(), checks: map[string]hardening.Check{}}
+		hs[i] = h
+		jobs = append(jobs, func(ctx context.Context) error {
+			c, serves := hardening.Start(ctx, h.image, startTimeout, "--name", h.id)
+			h.c, h.serves = c, serves.OK
+			h.add(serves)
+			return ctx.Err()
+		})
+	}
+	// Starting them together is quicker, and nothing is timed yet.
+	if err := runJobs(ctx, len(jobs), jobs); err != nil {
+		return nil, nil, err
+	}
+	for _, h := range hs {
+		if h.serves {
+			h.slow = make(chan hardening.SlowResult, 1)
+			go func() { h.slow <- hardening.Slowloris(ctx, h.c.Base) }()
+		}
+	}
+	for _, h := range hs {
+		if !h.serves {
+			continue
+		}
+		if p, err := hardening.InspectProcess(ctx, h.id); err != nil {
+			h.add(hardening.Check{Name: hardening.NameNonRoot, Detail: err.Error()})
+		} else {
+			h.add(hardening.NonRoot(p, h.user))
+		}
+		h.add(hardening.Limits(ctx, h.id))
+		h.add(hardening.OversizedHeaders(ctx, h.c.Base))
+		h.add(hardening.UnknownPaths(ctx, h.c.Base))
+		h.add(hardening.OtherMethods(ctx, h.c.Base))
+		h.add(hardening.Concurrent(ctx, h.c.Base, hardening.ConcurrentConns))
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+	}
+	cfg.logf("hardened checks took %.1fs", time.Since(t0).Seconds())
+
+	var loads []*Load
+	if cfg.load > 0 {
+		t1 := time.Now()
+		urls := make([]string, len(hs))
+		for i, h := range hs {
+			if h.serves {
+				urls[i] = h.c.Base + "/"
+			}
+		}
+		var err error
+		if loads, err = runLoad(ctx, planLoad(cfg.load, len(ts)), urls); err != nil {
+			return nil, nil, err
+		}
+		cfg.logf("load rounds took %.1fs", time.Since(t1).Seconds())
+	}
+
+	for _, h := range hs {
+		if !h.serves {
+			continue
+		}
+		select {
+		case res := <-h.slow:
+			h.add(res.Check(hardening.ReadHeaderTimeout))
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+		h.add(hardening.Survived(ctx, h.id, h.c.Base))
+	}
+	// One at a time: each stop is timed.
+	for _, h := range hs {
+		if h.serves {
+			h.add(hardening.Stop(ctx, h.id))
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	out := make([]*Hardened, len(hs))
+	for i, h := range hs {
+		out[i] = h.hardened()
+	}
+	cfg.logf("hardened run took %.1fs", time.Since(t0).Seconds())
+	return out, loads, nil
+}
+
+// How the load time of each variant is split. Rates on a shared 2-core
+// machine swing by 10 to 15 % from one sub-second run to the next, and a
+// slow stretch (another job's burst) lasts about a second. So the report
+// runs short rounds: each round loads every variant once, one after the
+// other, in an order that rotates from round to round (with n variants and
+// n rounds, every variant runs once in every place), and keeps the median of
+// the rounds. The ratio to the baseline is taken round by round, between
+// runs a fraction of a second apart, which a slow stretch affects alike. A
+// short warm-up first, not counted, opens the connections and brings the
+// server's pages in. The default, 1 s per variant, is four rounds of 0.25 s
+// for the four variants: about 10,000 requests a round, enough for an exact
+// p99, and short enough that a warm make report stays well under 15 s.
+// Longer rounds do not narrow the swing here: it comes from the machine.
+const (
+	defaultLoad  = time.Second
+	loadWarmup   = 50 * time.Millisecond
+	minLoadRound = 100 * time.Millisecond
+)
+
+// loadPlan is how the load time of each variant is split.
+type loadPlan struct {
+	rounds int
+	round  time.Duration
+	warmup time.Duration
+	conns  int
+}
+
+// planLoad splits total, the load time of each of n variants, into rounds:
+// as many as the variants, at least 3 (an odd number has a true median),
+// fewer when a round would be shorter than minLoadRound.
+func planLoad(total time.Duration, n int) loadPlan {
+	rounds := max(3, n)
+	for rounds > 1 && total/time.Duration(rounds) < minLoadRound {
+		rounds--
+	}
+	return loadPlan{rounds: rounds, round: total / time.Duration(rounds), warmup: loadWarmup, conns: load.DefaultConns}
+}
+
+// runLoad runs the load rounds against urls, one variant at a time, and
+// returns each variant's figures; an empty URL skips the variant. The first
+// URL is the baseline's.
+func runLoad(ctx context.Context, p loadPlan, urls []string) ([]*Load, error) {
+	var idx []int
+	for i, u := range urls {
+		if u != "" {
+			idx = append(idx, i)
+		}
+	}
+	for _, i := range idx {
+		if _, err := load.Run(ctx, load.Options{URL: urls[i], Duration: p.warmup, Conns: p.conns}); err != nil {
+			return nil, err
+		}
+	}
+	rounds := make([][]load.Result, len(urls))
+	positions := make([][]int, len(urls))
+	for r := range p.rounds {
+		for k := range idx {
+			i := idx[(k+r)%len(idx)]
+			res, err := load.Run(ctx, load.Options{URL: urls[i], Duration: p.round, Conns: p.conns})
+			if err != nil {
+				return nil, err
+			}
+			rounds[i] = append(rounds[i], res)
+			positions[i] = append(positions[i], k)
+		}
+	}
+	return summarizeLoad(p, rounds, positions), nil
+}
+
+// summarizeLoad returns each variant's figures from its rounds (none: nil);
+// rounds[0] are the baseline's.
+func summarizeLoad(p loadPlan, rounds [][]load.Result, positions [][]int) []*Load {
+	out := make([]*Load, len(rounds))
+	for i, rs := range rounds {
+		if len(rs) == 0 {
+			continue
+		}
+		l := &Load{Conns: p.conns, Rounds: len(rs), RoundNs: p.round.Nanoseconds(), WarmupNs: p.warmup.Nanoseconds()}
+		var rps, ratios []float64
+		var p50, p99 []int64
+		for j, res := range rs {
+			l.Requests += res.Requests
+			l.Errors += res.Errors
+			if l.FirstError == "" {
+				l.FirstError = res.FirstError
+			}
+			l.RoundResults = append(l.RoundResults, LoadRound{
+				Position: positions[i][j], ElapsedNs: res.Elapsed.Nanoseconds(), Requests: res.Requests, Errors: res.Errors,
+				RequestsPerSec: res.RequestsPerSec, P50Ns: res.P50.Nanoseconds(), P99Ns: res.P99.Nanoseconds(),
+			})
+			rps = append(rps, res.RequestsPerSec)
+			p50 = append(p50, res.P50.Nanoseconds())
+			p99 = append(p99, res.P99.Nanoseconds())
+			if j < len(rounds[0]) && rounds[0][j].RequestsPerSec > 0 {
+				ratios = append(ratios, res.RequestsPerSec/rounds[0][j].RequestsPerSec)
+			}
+		}
+		l.RequestsPerSec, l.P50Ns, l.P99Ns = median(rps), median(p50), median(p99)
+		if len(ratios) > 0 {
+			v := median(ratios)
+			if i == 0 {
+				v = 1 // exactly, not a rounding of it
+			}
+			l.VsBaseline = &v
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// String describes a plan for errors and logs.
+func (p loadPlan) String() string {
+	return fmt.Sprintf("%d round(s) of %v over %d connections", p.rounds, p.round, p.conns)
+}
