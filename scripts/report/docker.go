@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -26,60 +23,6 @@ func inspectVariant(ctx context.Context, image string) (dockercli.Image, error) 
 		return img, fmt.Errorf("image %s is missing: run make all", image)
 	}
 	return img, err
-}
-
-// fromImages returns the images a Dockerfile builds FROM, in order and once
-// each, leaving out scratch and the names of earlier stages.
-func fromImages(r io.Reader) ([]string, error) {
-	var refs []string
-	stages := map[string]bool{"scratch": true}
-	for inst := range instructions(r) {
-		f := strings.Fields(inst)
-		if len(f) == 0 || !strings.EqualFold(f[0], "FROM") {
-			continue
-		}
-		f = slices.DeleteFunc(f[1:], func(s string) bool { return strings.HasPrefix(s, "--") })
-		if len(f) == 0 {
-			return nil, fmt.Errorf("FROM without an image: %q", inst)
-		}
-		ref := f[0]
-		if !stages[strings.ToLower(ref)] && !slices.Contains(refs, ref) {
-			refs = append(refs, ref)
-		}
-		// A stage's name can be built FROM in the stages after it.
-		if len(f) >= 3 && strings.EqualFold(f[1], "AS") {
-			stages[strings.ToLower(f[2])] = true
-		}
-	}
-	return refs, nil
-}
-
-// instructions yields a Dockerfile's instructions with their continuation
-// lines joined, and comments and blank lines left out.
-func instructions(r io.Reader) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		var cur strings.Builder
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if strings.HasPrefix(line, "#") || (line == "" && cur.Len() == 0) {
-				continue
-			}
-			if s, ok := strings.CutSuffix(line, "\\"); ok {
-				cur.WriteString(s + " ")
-				continue
-			}
-			cur.WriteString(line)
-			if !yield(cur.String()) {
-				return
-			}
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			yield(cur.String())
-		}
-	}
 }
 
 // inspectBase returns a base image's provenance. A base that is no longer

@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/variants"
@@ -21,42 +19,6 @@ func readInspect(t testing.TB, name string) dockercli.Image {
 		t.Fatalf("inspect/%s: %v", name, err)
 	}
 	return imgs[0]
-}
-
-func TestDockerfileBases(t *testing.T) {
-	fsys := fstest.MapFS{
-		"01-one/Dockerfile":   {Data: []byte("# syntax=docker/dockerfile:1\nFROM golang:1.26-trixie\nRUN true\n")},
-		"02-two/Dockerfile":   {Data: []byte("FROM golang:1.26-trixie AS build\nRUN go build\n\n# runtime\nfrom --platform=$BUILDPLATFORM debian:trixie-slim as run\nCOPY --from=build /a /a\n")},
-		"03-three/Dockerfile": {Data: []byte("FROM golang:1.26-trixie AS Build\nFROM build AS test\nFROM \\\n  gcr.io/distroless/static-debian13:nonroot\nCOPY --from=test /a /a\n")},
-		"04-four/Dockerfile":  {Data: []byte("FROM golang:1.26-trixie AS build\nFROM scratch\nCOPY --from=build /a /a\n")},
-		"05-five/Dockerfile":  {Data: []byte("FROM --platform=linux/amd64\n")},
-		"06-six/Dockerfile":   {Data: []byte("FROM alpine AS a\nFROM alpine AS b\nFROM a\n")},
-	}
-	tests := []struct {
-		variant string
-		want    []string
-		wantErr string
-	}{
-		{"01-one", []string{"golang:1.26-trixie"}, ""},
-		{"02-two", []string{"golang:1.26-trixie", "debian:trixie-slim"}, ""},
-		{"03-three", []string{"golang:1.26-trixie", "gcr.io/distroless/static-debian13:nonroot"}, ""},
-		{"04-four", []string{"golang:1.26-trixie"}, ""},
-		{"05-five", nil, "05-five/Dockerfile: FROM without an image"},
-		{"06-six", []string{"alpine"}, ""},
-		{"07-missing", nil, "07-missing/Dockerfile"},
-	}
-	for _, tt := range tests {
-		got, err := dockerfileBases(fsys, variants.Variant{Name: tt.variant})
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%s: error %v, want %q", tt.variant, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s: got %q, %v; want %q", tt.variant, got, err, tt.want)
-		}
-	}
 }
 
 func TestBaseFromImage(t *testing.T) {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"log"
 	"path/filepath"
 	"runtime"
@@ -116,25 +114,11 @@ func newTarget(ctx context.Context, cfg *config, v variants.Variant) (*target, e
 	if err != nil {
 		return nil, err
 	}
-	refs, err := dockerfileBases(cfg.fsys, v)
+	refs, err := v.BaseImages(cfg.fsys)
 	if err != nil {
 		return nil, err
 	}
 	return &target{v: v, img: img, bases: refs}, nil
-}
-
-// dockerfileBases returns the FROM images of a variant's Dockerfile in fsys,
-// the repository.
-func dockerfileBases(fsys fs.FS, v variants.Variant) ([]string, error) {
-	df, err := fs.ReadFile(fsys, v.Dockerfile())
-	if err != nil {
-		return nil, err
-	}
-	refs, err := fromImages(bytes.NewReader(df))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", v.Dockerfile(), err)
-	}
-	return refs, nil
 }
 
 // inspectBases returns the base images of all targets, in order of first use.
