@@ -186,6 +186,11 @@ func WaitHTTP(ctx context.Context, url string) (string, error) {
 			return "", err
 		}
 		resp, err := client.Do(req)
+		if err != nil && ctx.Err() != nil && last != nil {
+			// The deadline cut this try short: what the server said last is
+			// the more useful news.
+			return "", fmt.Errorf("%s did not answer 200: %v", url, last)
+		}
 		if err == nil {
 			var body bytes.Buffer
 			_, err = body.ReadFrom(resp.Body)
