@@ -95,7 +95,7 @@ lint: tools ## Lint every Dockerfile with hadolint and every shell script with s
 .PHONY: e2e
 e2e: ## Build every image with no network, then run and measure them end to end.
 	$(MAKE) all DOCKER_BUILD_FLAGS="--network=none $(DOCKER_BUILD_FLAGS)"
-	$(GO) test -count=1 -tags e2e -timeout 15m ./scripts/e2e/
+	$(GO) test -count=1 -v -tags e2e -timeout 15m ./scripts/e2e/
 
 ##@ Setup
 
