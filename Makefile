@@ -129,7 +129,9 @@ clean: ## Remove this project's images and containers (found by label), and noth
 	@ids="$$($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u)"; \
 	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi
 
+# Variant images inherit the offline-base label from their base: keep those.
 .PHONY: clean-bases
 clean-bases: ## Remove the base images that offline-bases built (found by label).
-	@ids="$$($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u)"; \
+	@ids="$$(comm -23 <($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u) \
+	  <($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u))"; \
 	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi
