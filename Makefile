@@ -123,11 +123,14 @@ $(addprefix $(BIN)/,$(GO_CMDS)): $(BIN)/%:
 	@$(GO) build -o $@ ./scripts/$*
 
 .PHONY: clean
-clean: ## Remove this project's images and containers (found by label), and nothing else.
-	@ids="$$($(DOCKER) ps -aq --filter label=lean-go-images.managed=true)"; \
-	  if [[ -n "$$ids" ]]; then $(DOCKER) rm -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") container(s)"; fi
+clean: clean-containers ## Remove this project's images and containers (found by label), and nothing else.
 	@ids="$$($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u)"; \
 	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi
+
+.PHONY: clean-containers
+clean-containers: ## Remove containers the tooling started and left behind (found by label).
+	@ids="$$($(DOCKER) ps -aq --filter label=lean-go-images.managed=true)"; \
+	  if [[ -n "$$ids" ]]; then $(DOCKER) rm -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") container(s)"; fi
 
 # Variant images inherit the offline-base label from their base: keep those.
 .PHONY: clean-bases
