@@ -10,7 +10,10 @@
 
 # Image repository; each variant is tagged $(IMAGE):<variant>.
 IMAGE ?= lean-go-images
-# Extra flags for every docker buildx build, e.g. --no-cache or --network=none.
+# Network for RUN steps during builds. The builds need none (standard library
+# only), and one setting for every build keeps BuildKit's cache keys the same.
+BUILD_NETWORK ?= none
+# Extra flags for every docker buildx build, e.g. --no-cache.
 DOCKER_BUILD_FLAGS ?=
 # Variant that `make run` starts, the port it serves on, and how it is reached.
 VARIANT ?= 04-scratch-static
@@ -53,7 +56,7 @@ all: $(addprefix build-,$(ALL_VARIANTS)) ## Build every variant image, tagged IM
 
 .PHONY: $(addprefix build-,$(ALL_VARIANTS))
 $(addprefix build-,$(ALL_VARIANTS)): build-%: bases buildx
-	$(DOCKER) buildx build --load $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
+	$(DOCKER) buildx build --load --network=$(BUILD_NETWORK) $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
 
 # Any other build-NAME says why NAME is not a variant, before touching Docker.
 build-%: ## Build one variant, e.g. make build-04-scratch-static.
@@ -94,7 +97,7 @@ lint: tools ## Lint every Dockerfile with hadolint and every shell script with s
 
 .PHONY: e2e
 e2e: ## Build every image with no network, then run and measure them end to end.
-	$(MAKE) all DOCKER_BUILD_FLAGS="--network=none $(DOCKER_BUILD_FLAGS)"
+	$(MAKE) all BUILD_NETWORK=none
 	$(GO) test -count=1 -v -tags e2e -timeout 15m ./scripts/e2e/
 
 ##@ Setup
