@@ -83,7 +83,6 @@ test: vet unit lint e2e ## Run everything CI runs: vet, unit tests, lint, and en
 
 .PHONY: vet
 vet: ## Run go vet on all Go code, end-to-end tests included.
-	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 
 .PHONY: unit
@@ -125,19 +124,22 @@ GO_CMDS := preflight report
 $(addprefix $(BIN)/,$(GO_CMDS)): $(BIN)/%:
 	@$(GO) build -o $@ ./scripts/$*
 
+# remove-listed runs $(1) to list IDs, removes them with docker $(2) -f, and
+# says how many $(3) it removed.
+define remove-listed
+	@ids="$$($(1))"; \
+	  if [[ -n "$$ids" ]]; then $(DOCKER) $(2) -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") $(3)"; fi
+endef
+
 .PHONY: clean
 clean: clean-containers ## Remove this project's images and containers (found by label), and nothing else.
-	@ids="$$($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u)"; \
-	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi
+	$(call remove-listed,$(DOCKER) images -q --filter label=lean-go-images.variant | sort -u,rmi,image(s))
 
 .PHONY: clean-containers
 clean-containers: ## Remove containers the tooling started and left behind (found by label).
-	@ids="$$($(DOCKER) ps -aq --filter label=lean-go-images.managed=true)"; \
-	  if [[ -n "$$ids" ]]; then $(DOCKER) rm -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") container(s)"; fi
+	$(call remove-listed,$(DOCKER) ps -aq --filter label=lean-go-images.managed=true,rm,container(s))
 
 # Variant images inherit the offline-base label from their base: keep those.
 .PHONY: clean-bases
 clean-bases: ## Remove the base images that offline-bases built (found by label).
-	@ids="$$(comm -23 <($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u) \
-	  <($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u))"; \
-	  if [[ -n "$$ids" ]]; then $(DOCKER) rmi -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") image(s)"; fi
+	$(call remove-listed,comm -23 <($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u) <($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u),rmi,image(s))

@@ -12,8 +12,6 @@
 # Usage: scripts/ensure-bases.sh    (needs Go, to list the FROM images)
 #
 # Environment:
-#   REPO_ROOT     where to look for the Dockerfiles (default: this script's
-#                 repository)
 #   OFFLINE       1 to never contact a registry
 #   PULL_TIMEOUT  seconds allowed for one docker pull (default 600)
 #
@@ -43,56 +41,54 @@ die() {
   exit 1
 }
 
+# Where run_go keeps a command's stderr; removed on exit, even on Ctrl-C.
+ERRS=''
+
 #######################################
 # Runs one of the project's Go commands; on failure, exits with its own
 # one-line message (without go run's "exit status" noise).
+# Globals:
+#   ERRS (read)
 # Arguments:
 #   The package, then its arguments.
 #######################################
 run_go() {
-  local errs
-  errs="$(mktemp)"
-  if ! go run "$@" 2>"${errs}"; then
-    grep -v '^exit status ' "${errs}" >&2 || true
-    rm -f "${errs}"
+  if ! go run "$@" 2>"${ERRS}"; then
+    grep -v '^exit status ' "${ERRS}" >&2 || true
     exit 1
   fi
-  rm -f "${errs}"
 }
 
 #######################################
-# Tells whether an image exists locally.
+# Prints an image's offline-base label, or fails if the image is not here.
 # Arguments:
 #   Image name.
 #######################################
-have_image() {
-  docker image inspect "$1" >/dev/null 2>&1
+offline_label() {
+  docker image inspect -f '{{index .Config.Labels "lean-go-images.offline-base"}}' "$1" 2>/dev/null
 }
 
 main() {
-  local repo_root image reason offline_ok out
-  local -a images=() missing=() fallback=() unsupported=() buildable=()
-  repo_root="${REPO_ROOT:-${SCRIPT_DIR%/*}}"
-  [[ -d "${repo_root}" ]] || die "REPO_ROOT ${repo_root} is not a directory"
+  local image reason out label
+  local -a images=() missing=() fallback=() unsupported=() buildable=() recipes=()
 
   command -v go >/dev/null 2>&1 || die "go is not installed: install Go 1.26 or later (see README.md, Prerequisites)"
+  ERRS="$(mktemp)"
+  trap 'rm -f "${ERRS}"' EXIT
   # Docker's state and the FROM lines are read in Go (scripts/preflight and
   # scripts/bases), which say what is wrong in one line.
-  cd "${repo_root}"
+  cd "${SCRIPT_DIR%/*}"
   run_go ./scripts/preflight
   out="$(run_go ./scripts/bases)"
   mapfile -t images <<<"${out}"
 
   for image in "${images[@]}"; do
-    if have_image "${image}"; then
-      if [[ "$(docker image inspect -f '{{index .Config.Labels "lean-go-images.offline-base"}}' \
-        "${image}" 2>/dev/null)" == true ]]; then
-        log "present: ${image} (offline look-alike)"
-      else
-        log "present: ${image}"
-      fi
-    else
+    if ! label="$(offline_label "${image}")"; then
       missing+=("${image}")
+    elif [[ "${label}" == true ]]; then
+      log "present: ${image} (offline look-alike)"
+    else
+      log "present: ${image}"
     fi
   done
   ((${#missing[@]})) || return 0
@@ -114,12 +110,9 @@ main() {
   fi
   ((${#fallback[@]})) || return 0
 
+  mapfile -t recipes < <("${OFFLINE_BASES}" --list)
   for image in "${fallback[@]}"; do
-    offline_ok=0
-    while IFS= read -r out; do
-      [[ "${out}" == "${image}" ]] && offline_ok=1
-    done < <("${OFFLINE_BASES}" --list)
-    if ((offline_ok)); then
+    if printf '%s\n' "${recipes[@]}" | grep -qxF -- "${image}"; then
       buildable+=("${image}")
     else
       unsupported+=("${image}")
