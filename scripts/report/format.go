@@ -121,11 +121,7 @@ func shortCommand(cmd string) string {
 	cmd = strings.TrimSuffix(cmd, " # buildkit")
 	cmd = strings.Replace(cmd, "RUN /bin/sh -c ", "RUN ", 1)
 	cmd = strings.ReplaceAll(cmd, "`", "'") // it goes in a code span
-	if utf8.RuneCountInString(cmd) > maxCommand {
-		r := []rune(cmd)
-		cmd = strings.TrimSpace(string(r[:maxCommand-1])) + "…"
-	}
-	return cmd
+	return clip(cmd, maxCommand)
 }
 
 // layerCommand is the command column of the layer tables.
@@ -184,6 +180,19 @@ func latency(ns int64) string {
 // seconds formats nanoseconds as seconds, as short as exact: "0.3 s", "1.2 s".
 func seconds(ns int64) string {
 	return strconv.FormatFloat(float64(ns)/1e9, 'f', -1, 64) + " s"
+}
+
+// codeList lists words as code spans, the last two joined by "and":
+// "`POST`, `PUT` and `PATCH`".
+func codeList(words []string) string {
+	spans := make([]string, len(words))
+	for i, w := range words {
+		spans[i] = "`" + w + "`"
+	}
+	if len(spans) < 2 {
+		return strings.Join(spans, "")
+	}
+	return strings.Join(spans[:len(spans)-1], ", ") + " and " + spans[len(spans)-1]
 }
 
 // clip shortens s to at most n characters, ending it with "…" when cut.

@@ -24,7 +24,6 @@ import (
 
 // hardenedHost is a variant's container in the hardened run.
 type hardenedHost struct {
-	name   string // the variant's
 	image  string // image ID
 	user   string // the image's USER
 	id     string // the container's name
@@ -67,7 +66,7 @@ func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, [
 	hs := make([]*hardenedHost, len(ts))
 	var jobs []func(context.Context) error
 	for i, t := range ts {
-		h := &hardenedHost{name: t.v.Name, image: t.img.ID, user: t.img.Config.User, id: r.name(), checks: map[string]hardening.Check{}}
+		h := &hardenedHost{image: t.img.ID, user: t.img.Config.User, id: r.name(), checks: map[string]hardening.Check{}}
 		hs[i] = h
 		jobs = append(jobs, func(ctx context.Context) error {
 			c, serves := hardening.Start(ctx, h.image, startTimeout, "--name", h.id)
@@ -90,12 +89,14 @@ func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, [
 		if !h.serves {
 			continue
 		}
+		// One docker inspect and /proc read for both checks.
 		if p, err := hardening.InspectProcess(ctx, h.id); err != nil {
 			h.add(hardening.Check{Name: hardening.NameNonRoot, Detail: err.Error()})
+			h.add(hardening.Skipped(hardening.NameLimits, "the server process could not be read"))
 		} else {
 			h.add(hardening.NonRoot(p, h.user))
+			h.add(hardening.Limits(p))
 		}
-		h.add(hardening.Limits(ctx, h.id))
 		h.add(hardening.OversizedHeaders(ctx, h.c.Base))
 		h.add(hardening.UnknownPaths(ctx, h.c.Base))
 		h.add(hardening.OtherMethods(ctx, h.c.Base))

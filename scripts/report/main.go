@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/docnums"
 	"lean-go-images/scripts/internal/load"
 	"lean-go-images/scripts/internal/variants"
 )
@@ -101,6 +102,12 @@ func reportMain(args []string, variantList string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels ctx and the report cleans up; a second one,
+	// from an impatient user, then kills it as usual instead of waiting.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	if err := report(ctx, cfg); err != nil {
 		if ctx.Err() != nil {
 			log.Print("interrupted: nothing written, containers removed")
@@ -208,12 +215,12 @@ func report(ctx context.Context, cfg *config) error {
 func readmeReady(path string) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s is missing: it holds the results table between %s and %s", display(path), beginMarker, endMarker)
+		return fmt.Errorf("%s is missing: it holds the results table between %s and %s", display(path), docnums.ResultsBegin, docnums.ResultsEnd)
 	}
 	if err != nil {
 		return err
 	}
-	if err := checkMarkers(b); err != nil {
+	if err := docnums.CheckMarkers(b); err != nil {
 		return fmt.Errorf("%s %v", display(path), err)
 	}
 	return nil

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	_ "embed"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"text/template"
 
+	"lean-go-images/scripts/internal/docnums"
 	"lean-go-images/scripts/internal/hardening"
 )
 
@@ -40,7 +40,8 @@ var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
 		}
 		return "no"
 	},
-	"join": strings.Join,
+	"join":     strings.Join,
+	"codeList": codeList,
 	"provenance": func(p string) string {
 		switch p {
 		case BuiltOffline:
@@ -255,22 +256,27 @@ func checkCell(c *CheckOutcome) string {
 }
 
 // hardeningBounds are the figures the hardened run's description quotes,
-// from scripts/internal/hardening.
+// from scripts/internal/hardening and from the report's own startTimeout.
 type hardeningBounds struct {
-	ReadHeaderTimeout, SlowEvery, SlowFrom, SlowTo, StopWithin string // "5 s"
-	OversizedKiB, Conns, MemoryMiB, Pids                       int
+	StartTimeout, ReadHeaderTimeout, SlowEvery, SlowFrom, SlowTo, StopWithin, StopGrace string // "5 s"
+	OversizedKiB, Conns, MemoryMiB, Pids                                                int
+	UnservedPaths, RefusedMethods                                                       []string
 }
 
 var bounds = hardeningBounds{
+	StartTimeout:      seconds(int64(startTimeout)),
 	ReadHeaderTimeout: seconds(int64(hardening.ReadHeaderTimeout)),
 	SlowEvery:         seconds(int64(hardening.SlowEvery)),
 	SlowFrom:          seconds(int64(hardening.ReadHeaderTimeout - hardening.SlowEarly)),
 	SlowTo:            seconds(int64(hardening.ReadHeaderTimeout + hardening.SlowLate)),
 	StopWithin:        seconds(int64(hardening.StopWithin)),
+	StopGrace:         seconds(int64(hardening.StopGrace)),
 	OversizedKiB:      hardening.OversizedHeader >> 10,
 	Conns:             hardening.ConcurrentConns,
 	MemoryMiB:         hardening.MemoryLimit >> 20,
 	Pids:              hardening.PidsLimit,
+	UnservedPaths:     hardening.UnservedPaths,
+	RefusedMethods:    hardening.RefusedMethods,
 }
 
 // renderMarkdown returns RESULTS.md.
@@ -282,31 +288,10 @@ func renderMarkdown(r *Results) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// The markers around the results table in README.md.
-const (
-	beginMarker = "<!-- results:begin -->"
-	endMarker   = "<!-- results:end -->"
-)
-
-// errNoMarkers is the error for a README without its markers.
-var errNoMarkers = errors.New("has no " + beginMarker + " … " + endMarker + " markers to put the results table between")
-
-// checkMarkers reports whether readme has the markers, once each, in order.
-func checkMarkers(readme []byte) error {
-	b, e := bytes.Index(readme, []byte(beginMarker)), bytes.Index(readme, []byte(endMarker))
-	switch {
-	case b < 0 || e < 0 || e < b:
-		return errNoMarkers
-	case bytes.Count(readme, []byte(beginMarker)) > 1 || bytes.Count(readme, []byte(endMarker)) > 1:
-		return fmt.Errorf("has the %s or %s marker more than once", beginMarker, endMarker)
-	}
-	return nil
-}
-
 // renderReadme returns readme with the results table between the markers.
 // resultsLink is the path of RESULTS.md relative to the README.
 func renderReadme(readme []byte, r *Results, resultsLink string) ([]byte, error) {
-	if err := checkMarkers(readme); err != nil {
+	if err := docnums.CheckMarkers(readme); err != nil {
 		return nil, err
 	}
 	var table bytes.Buffer
@@ -317,8 +302,8 @@ func renderReadme(readme []byte, r *Results, resultsLink string) ([]byte, error)
 	if err := tmpl.ExecuteTemplate(&table, "readme", data); err != nil {
 		return nil, err
 	}
-	b := bytes.Index(readme, []byte(beginMarker)) + len(beginMarker)
-	e := bytes.Index(readme, []byte(endMarker))
+	b := bytes.Index(readme, []byte(docnums.ResultsBegin)) + len(docnums.ResultsBegin)
+	e := bytes.Index(readme, []byte(docnums.ResultsEnd))
 	var out bytes.Buffer
 	out.Write(readme[:b])
 	out.WriteString("\n")

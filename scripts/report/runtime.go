@@ -101,20 +101,9 @@ func (r *runner) start(ctx context.Context, image string) (string, time.Duration
 		return "", 0, ctx.Err()
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("%v; container log: %s", err, containerLog(name))
+		return "", 0, fmt.Errorf("%v; container log: %s", err, dockercli.Logs(name, 5))
 	}
 	return name, d, nil
-}
-
-// containerLog returns the last line a container wrote, for error messages.
-func containerLog(name string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := dockercli.Output(ctx, "logs", "--tail", "5", name)
-	if err != nil || strings.TrimSpace(string(out)) == "" {
-		return "(none)"
-	}
-	return lastLine(string(out))
 }
 
 // stopTimed stops a container with docker stop and records how long it took.

@@ -215,7 +215,7 @@ func facts(root *node, argv0, pathEnv string) fileFacts {
 		}
 	}
 	for _, ca := range caFiles {
-		if n, _ := root.resolve(ca); n != nil && isRegular(n.typ) {
+		if root.isFile(ca) {
 			ff.CABundle = ca
 			break
 		}

@@ -83,15 +83,14 @@ func refreshFigures(dir, readmePath string, readme, md []byte) ([]doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("RESULTS.md as rendered: %v", err)
 	}
-	paths, err := filepath.Glob(filepath.Join(dir, "README*.md"))
+	lessons, err := docnums.Lessons(os.DirFS(dir))
 	if err != nil {
 		return nil, err
 	}
-	lessons, err := filepath.Glob(filepath.Join(dir, "[0-9][0-9]-*", "README*.md"))
-	if err != nil {
-		return nil, err
+	var paths []string
+	for _, l := range lessons {
+		paths = append(paths, filepath.Join(dir, filepath.FromSlash(l)))
 	}
-	paths = append(paths, lessons...)
 	var docs []doc
 	var kept []string
 	for _, path := range paths {

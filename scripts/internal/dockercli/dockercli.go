@@ -13,10 +13,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"lean-go-images/scripts/internal/load"
 )
 
 // ManagedLabel marks every container the tooling starts, so that they can be
@@ -95,7 +99,6 @@ type Image struct {
 	RepoTags    []string
 	RepoDigests []string
 	Size        int64
-	Created     string
 	Config      struct {
 		User       string
 		Entrypoint []string
@@ -132,25 +135,57 @@ var ErrNoImage = errors.New("no such image")
 // RunOptions describes a container the tooling starts with docker run.
 type RunOptions struct {
 	Image string
-	Port  int      // given to the server as PORT; it listens on 127.0.0.1 via the host network
+	Port  int      // given to the server as PORT; on the host network the tooling reaches it at 127.0.0.1:Port
 	Args  []string // extra docker run flags, before the image
 	Cmd   []string // arguments after the image
 }
 
 // Run starts a detached, labelled container on the host network and returns
 // its ID. The caller must Remove it.
+//
+// docker run can fail after it has created the container (an image whose
+// entrypoint does not exist, a cancelled ctx): Run then removes the container
+// itself, by name, and returns "" and the error. For that the container
+// always has a name: the caller's --name in o.Args, or else one Run makes up.
 func Run(ctx context.Context, o RunOptions) (string, error) {
 	// --pull never: a missing image is an error here, never a registry pull.
 	args := []string{"run", "--detach", "--pull", "never", "--label", ManagedLabel, "--network", "host",
 		"--env", "PORT=" + strconv.Itoa(o.Port)}
+	name, named := nameIn(o.Args)
+	if !named {
+		name = fmt.Sprintf("lean-go-images-%d-%d", os.Getpid(), runSeq.Add(1))
+		args = append(args, "--name", name)
+	}
 	args = append(args, o.Args...)
 	args = append(args, o.Image)
 	args = append(args, o.Cmd...)
 	out, err := Output(ctx, args...)
 	if err != nil {
+		// A name already in use is another container's: never remove that.
+		var de *Error
+		if name != "" && !(errors.As(err, &de) && strings.Contains(de.Stderr, "is already in use")) {
+			Remove(name) // no such container is an error to ignore
+		}
 		return "", Diagnose(err)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// runSeq numbers the containers Run names, in this process.
+var runSeq atomic.Int64
+
+// nameIn returns the value of the --name flag in docker run flags, and
+// whether there is one.
+func nameIn(args []string) (string, bool) {
+	for i, a := range args {
+		switch {
+		case a == "--name" && i+1 < len(args):
+			return args[i+1], true
+		case strings.HasPrefix(a, "--name="):
+			return strings.TrimPrefix(a, "--name="), true
+		}
+	}
+	return "", false
 }
 
 // Remove force-removes containers. It uses a fresh context so that it still
@@ -165,6 +200,35 @@ func Remove(ids ...string) error {
 	return err
 }
 
+// Logs returns the last n lines a container wrote (all of them when n <= 0),
+// standard output and standard error together as docker logs prints them,
+// on one line, joined by " / ", for error messages; "(none)" when there are
+// none or docker logs fails. Like Remove, it uses a fresh context so that it
+// still runs when the caller's context has ended, as it often has when
+// something went wrong.
+func Logs(id string, n int) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tail := "all"
+	if n > 0 {
+		tail = strconv.Itoa(n)
+	}
+	out, err := exec.CommandContext(ctx, Bin, "logs", "--tail", tail, id).CombinedOutput()
+	if err != nil {
+		return "(none)"
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return "(none)"
+	}
+	return strings.Join(lines, " / ")
+}
+
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
 func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -176,9 +240,22 @@ func FreePort() (int, error) {
 }
 
 // WaitHTTP polls url until it answers 200 and returns the body, or fails
-// when ctx ends. Only loopback URLs are ever given to it.
+// when ctx ends. It refuses, without sending anything, a URL that is not on
+// loopback (load.CheckURL), and connects to loopback addresses only, with no
+// proxy and without following redirects.
 func WaitHTTP(ctx context.Context, url string) (string, error) {
-	client := &http.Client{Timeout: time.Second}
+	if _, err := load.CheckURL(url); err != nil {
+		return "", err
+	}
+	transport := &http.Transport{Proxy: nil, DialContext: load.LoopbackDialContext(time.Second)}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport: transport,
+		Timeout:   time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // a redirect is an answer other than 200
+		},
+	}
 	var last error
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

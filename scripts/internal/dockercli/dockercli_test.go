@@ -3,6 +3,7 @@ package dockercli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"lean-go-images/scripts/internal/load"
 )
 
 // What docker 28 and 20.10 clients print on stderr when things go wrong,
@@ -208,13 +211,94 @@ func TestRemove(t *testing.T) {
 	if got := strings.Join(strings.Fields(string(b)), " "); got != "rm --force --volumes a b" {
 		t.Errorf("Remove ran docker %s", got)
 	}
+}
 
-	// Remove runs even after the caller's context is gone: it has its own.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = ctx
-	if err := Remove("c"); err != nil {
-		t.Errorf("Remove after cancel: %v", err)
+// fakeDockerLog is fakeDocker for several calls: the script appends each
+// call's arguments, on one line, to the returned file.
+func fakeDockerLog(t *testing.T, script string) string {
+	t.Helper()
+	calls := filepath.Join(t.TempDir(), "calls")
+	fakeDocker(t, "echo \"$*\" >> '"+calls+"'\n"+script)
+	return calls
+}
+
+// readCalls returns the calls fakeDockerLog recorded.
+func readCalls(t *testing.T, calls string) []string {
+	t.Helper()
+	b, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func TestRunNamesAndRemovesOnFailure(t *testing.T) {
+	// docker run created the container, then failed to start it.
+	calls := fakeDockerLog(t, `case "$1" in run) echo 'docker: Error response from daemon: failed to create shim task: exec: "/server": no such file or directory: unknown.' >&2; exit 127;; esac`)
+	id, err := Run(context.Background(), RunOptions{Image: "img:tag", Port: 1})
+	if err == nil || id != "" {
+		t.Fatalf("Run = %q, %v; want \"\" and an error", id, err)
+	}
+	got := readCalls(t, calls)
+	prefix := fmt.Sprintf("--name lean-go-images-%d-", os.Getpid())
+	if len(got) != 2 || !strings.Contains(got[0], prefix) {
+		t.Fatalf("docker calls %q: want a run with %q, then rm", got, prefix)
+	}
+	name := strings.Fields(got[0][strings.Index(got[0], prefix):])[1]
+	if want := "rm --force --volumes " + name; got[1] != want {
+		t.Errorf("after the failed run: docker %s, want docker %s", got[1], want)
+	}
+
+	// The caller's name is used, not a second one, and removed the same way.
+	calls = fakeDockerLog(t, `case "$1" in run) exit 125;; esac`)
+	Run(context.Background(), RunOptions{Image: "img:tag", Args: []string{"--name", "mine"}})
+	got = readCalls(t, calls)
+	if len(got) != 2 || strings.Count(got[0], "--name") != 1 || got[1] != "rm --force --volumes mine" {
+		t.Errorf("with --name mine: docker calls %q", got)
+	}
+	if n, ok := nameIn([]string{"--read-only", "--name=x"}); n != "x" || !ok {
+		t.Errorf("nameIn(--name=x) = %q, %v", n, ok)
+	}
+
+	// A name in use is another container's: it stays.
+	calls = fakeDockerLog(t, `case "$1" in run) echo 'docker: Error response from daemon: Conflict. The container name "/mine" is already in use by container "abc".' >&2; exit 125;; esac`)
+	Run(context.Background(), RunOptions{Image: "img:tag", Args: []string{"--name", "mine"}})
+	if got := readCalls(t, calls); len(got) != 1 {
+		t.Errorf("after a name conflict: docker calls %q, want no rm", got)
+	}
+
+	// Two runs get two names.
+	calls = fakeDockerLog(t, "echo id")
+	Run(context.Background(), RunOptions{Image: "a"})
+	Run(context.Background(), RunOptions{Image: "a"})
+	if got := readCalls(t, calls); len(got) != 2 || got[0] == got[1] {
+		t.Errorf("two runs: %q, want two names", got)
+	}
+}
+
+func TestLogs(t *testing.T) {
+	// The server logs to stderr: both streams count.
+	argsFile := fakeDocker(t, "echo 'listening on :8080'; printf 'bind: address already in use\\n\\n  exit   1\\n' >&2")
+	if got, want := Logs("c1", 5), "listening on :8080 / bind: address already in use / exit 1"; got != want {
+		t.Errorf("Logs = %q, want %q", got, want)
+	}
+	b, _ := os.ReadFile(argsFile)
+	if got := strings.Join(strings.Fields(string(b)), " "); got != "logs --tail 5 c1" {
+		t.Errorf("Logs ran docker %s", got)
+	}
+	Logs("c1", 0)
+	b, _ = os.ReadFile(argsFile)
+	if got := strings.Join(strings.Fields(string(b)), " "); got != "logs --tail all c1" {
+		t.Errorf("Logs(id, 0) ran docker %s", got)
+	}
+
+	fakeDocker(t, "exit 0")
+	if got := Logs("c1", 5); got != "(none)" {
+		t.Errorf("no logs: %q", got)
+	}
+	fakeDocker(t, "echo 'Error: No such container: c1' >&2; exit 1")
+	if got := Logs("c1", 5); got != "(none)" {
+		t.Errorf("docker logs failing: %q", got)
 	}
 }
 
@@ -259,5 +343,26 @@ func TestWaitHTTP(t *testing.T) {
 	_, err = WaitHTTP(ctx, bad.URL+"/x")
 	if err == nil || !strings.Contains(err.Error(), bad.URL+"/x did not answer 200") || !strings.Contains(err.Error(), "500") {
 		t.Errorf("WaitHTTP on a failing server: %v, want the URL and the last status", err)
+	}
+
+	// Off loopback: refused at once, before any request.
+	for _, u := range []string{"http://192.0.2.1:8080/", "http://example.com/", "ftp://127.0.0.1/"} {
+		t0 := time.Now()
+		_, err := WaitHTTP(context.Background(), u)
+		if err == nil || time.Since(t0) > 100*time.Millisecond {
+			t.Errorf("WaitHTTP(%s) = %v after %v, want a refusal at once", u, err, time.Since(t0))
+		}
+		if strings.HasPrefix(u, "http:") && !errors.Is(err, load.ErrNotLoopback) {
+			t.Errorf("WaitHTTP(%s) = %v, want load.ErrNotLoopback", u, err)
+		}
+	}
+
+	// A redirect is not followed: it is not a 200.
+	redirect := httptest.NewServer(http.RedirectHandler("http://192.0.2.1/", http.StatusFound))
+	defer redirect.Close()
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := WaitHTTP(ctx, redirect.URL+"/"); err == nil || !strings.Contains(err.Error(), "302") {
+		t.Errorf("WaitHTTP on a redirect: %v, want status 302", err)
 	}
 }

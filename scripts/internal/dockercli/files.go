@@ -30,13 +30,16 @@ func FileSize(ctx context.Context, image, path string) (int64, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	defer cmd.Wait()
 	hdr, err := tar.NewReader(stdout).Next()
 	if err != nil {
+		// Wait for docker cp's stderr, which says why, and its exit.
 		cmd.Wait()
 		return 0, fmt.Errorf("docker cp %s:%s: %v %s", image, path, err, strings.TrimSpace(stderr.String()))
 	}
-	io.Copy(io.Discard, stdout)
+	io.Copy(io.Discard, stdout) // docker cp exits once its output is read
+	if err := cmd.Wait(); err != nil {
+		return 0, Diagnose(&Error{Args: cmd.Args[1:], Stderr: stderr.String(), Err: err})
+	}
 	if hdr.Typeflag != tar.TypeReg {
 		return 0, fmt.Errorf("%s in %s is not a regular file", path, image)
 	}

@@ -26,7 +26,7 @@ func Values(resultsMD string) (map[string]string, error) {
 	lines := strings.Split(resultsMD, "\n")
 	for i := 0; i+2 < len(lines); i++ {
 		header := cells(lines[i])
-		if len(header) < 2 || !isDelimiter(lines[i+1]) {
+		if len(header) < 2 || !IsTableDelimiter(lines[i+1]) {
 			continue
 		}
 		table := map[string]string{}
@@ -78,7 +78,11 @@ func ColumnKey(header string) string {
 
 var delimiter = regexp.MustCompile(`^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$`)
 
-func isDelimiter(line string) bool { return delimiter.MatchString(line) }
+// IsTableDelimiter reports whether line is a markdown table's delimiter row,
+// the one under the header: |---|--:|, | :-- | --- | or ---|---. A lone ---
+// matches too: it is a delimiter only under a header row, which the caller
+// checks.
+func IsTableDelimiter(line string) bool { return delimiter.MatchString(line) }
 
 // cells splits a table row into its trimmed cells.
 func cells(row string) []string {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"slices"
 	"strconv"
@@ -30,7 +29,8 @@ type Container struct {
 // on a free port of 127.0.0.1, as dockercli.Run does, and waits up to
 // timeout for GET / to answer 200 Hello world!. The returned check, named
 // NameServes, says whether it did. The caller must remove the container,
-// whether it serves or not, when c.ID is set (or by the --name it gave).
+// whether it serves or not, when c.ID is set; when docker run failed,
+// dockercli.Run has removed what it created.
 func Start(ctx context.Context, image string, timeout time.Duration, extra ...string) (Container, Check) {
 	port, err := dockercli.FreePort()
 	if err != nil {
@@ -48,34 +48,20 @@ func Start(ctx context.Context, image string, timeout time.Duration, extra ...st
 	took := time.Since(t0)
 	switch {
 	case err != nil:
-		return c, fail(NameServes, "did not serve: %v; container log: %s", err, logTail(c.ID))
+		return c, fail(NameServes, "did not serve: %v; container log: %s", err, dockercli.Logs(c.ID, 5))
 	case body != Hello:
 		return c, fail(NameServes, "GET / answered %q, want %q", body, Hello)
 	}
 	return c, pass(NameServes, "answered GET / %v after docker run", took.Round(time.Millisecond))
 }
 
-// logTail returns the last lines a container wrote, on one line, for error
-// messages.
-func logTail(id string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, dockercli.Bin, "logs", "--tail", "5", id).CombinedOutput()
-	s := strings.Join(strings.Fields(strings.ReplaceAll(string(out), "\n", " / ")), " ")
-	if err != nil || s == "" {
-		return "(none)"
-	}
-	return s
-}
-
 // State is the part of docker inspect's .State the checks read.
 type State struct {
-	Running      bool
-	Pid          int
-	ExitCode     int
-	OOMKilled    bool
-	RestartCount int
-	Error        string
+	Running   bool
+	Pid       int
+	ExitCode  int
+	OOMKilled bool
+	Error     string
 }
 
 // HostConfig is the part of docker inspect's .HostConfig the checks read.
@@ -121,6 +107,9 @@ func InspectState(ctx context.Context, id string) (State, error) {
 // the daemon see it.
 type Process struct {
 	PID int
+	// HostConfig is the container's configuration, from the same docker
+	// inspect that gave PID.
+	HostConfig HostConfig
 	// Status holds the fields of /proc/PID/status, read on the host, their
 	// values with runs of blanks squeezed: "Uid" is "65532 65532 65532 65532".
 	Status map[string]string
@@ -134,9 +123,10 @@ func (p Process) UIDs() []string { return strings.Fields(p.Status["Uid"]) }
 // GIDs returns the real, effective, saved and filesystem gids.
 func (p Process) GIDs() []string { return strings.Fields(p.Status["Gid"]) }
 
-// InspectProcess reads who a running container's server process is: its
-// /proc/PID/status on the host, and docker top, which must show it as the
-// only process, with the same uid.
+// InspectProcess reads who a running container's server process is, with
+// one docker inspect: its configuration, its /proc/PID/status on the host,
+// and docker top, which must show it as the only process, with the same uid.
+// NonRoot and Limits judge what it returns.
 func InspectProcess(ctx context.Context, id string) (Process, error) {
 	in, err := inspect(ctx, id)
 	if err != nil {
@@ -146,21 +136,37 @@ func InspectProcess(ctx context.Context, id string) (Process, error) {
 	if err != nil {
 		return Process{}, fmt.Errorf("container %.12s: %v", id, err)
 	}
+	p.HostConfig = in.HostConfig
 	out, err := dockercli.Output(ctx, "top", id, "-o", "pid,uid,comm")
 	if err != nil {
 		return Process{}, dockercli.Diagnose(err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 2 {
-		return Process{}, fmt.Errorf("docker top: want the server as the only process, got:\n%s", out)
-	}
-	if f := strings.Fields(lines[1]); len(f) >= 2 {
-		p.TopUID = f[1]
+	if p.TopUID, err = topUID(string(out)); err != nil {
+		return Process{}, err
 	}
 	if uids := p.UIDs(); p.TopUID != uids[0] {
 		return Process{}, fmt.Errorf("docker top shows uid %q, /proc/%d/status Uid %s", p.TopUID, p.PID, p.Status["Uid"])
 	}
 	return p, nil
+}
+
+// topUID returns the uid of the only process in the output of docker top
+// -o pid,uid,comm, and a one-line error when there is not exactly one.
+func topUID(out string) (string, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	procs := lines[1:] // lines[0] is the header
+	if len(procs) != 1 {
+		shown := make([]string, len(procs))
+		for i, l := range procs {
+			shown[i] = strings.Join(strings.Fields(l), " ")
+		}
+		return "", fmt.Errorf("docker top shows %d processes, want only the server: %s", len(procs), strings.Join(shown, "; "))
+	}
+	f := strings.Fields(procs[0])
+	if len(f) < 2 {
+		return "", fmt.Errorf("docker top: unexpected line %q", procs[0])
+	}
+	return f[1], nil
 }
 
 // readProcess reads /proc/PID/status.
@@ -223,18 +229,13 @@ func NonRoot(p Process, imageUser string) Check {
 // no-new-privileges, the pids and memory limits, the host network that
 // dockercli.Run uses), and in the kernel (NoNewPrivs, empty capability
 // sets, and the cgroup's memory and pids limits when the cgroup, v1 or v2,
-// can be found on the host).
-func Limits(ctx context.Context, id string) Check {
-	in, err := inspect(ctx, id)
-	if err != nil {
-		return fail(NameLimits, "%v", err)
-	}
-	p, err := readProcess(in.State.Pid)
-	if err != nil {
-		return fail(NameLimits, "%v", err)
+// can be found on the host). p is what InspectProcess read.
+func Limits(p Process) Check {
+	if p.PID <= 0 {
+		return fail(NameLimits, "no server process to check (PID %d)", p.PID)
 	}
 	cgroup, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", p.PID))
-	return limitsCheck(in.HostConfig, p.Status, cgroupLimitFiles(string(cgroup)), os.ReadFile)
+	return limitsCheck(p.HostConfig, p.Status, cgroupLimitFiles(string(cgroup)), os.ReadFile)
 }
 
 // limitsCheck judges the limits from what was read; readFile reads the
@@ -325,11 +326,11 @@ func Survived(ctx context.Context, id, base string) Check {
 }
 
 // Stop stops a container with docker stop, which sends SIGTERM and waits
-// 10 s before SIGKILL. It expects the server to exit 0, gracefully, in under
-// StopWithin.
+// StopGrace before SIGKILL. It expects the server to exit 0, gracefully, in
+// under StopWithin.
 func Stop(ctx context.Context, id string) Check {
 	t0 := time.Now()
-	_, err := dockercli.Output(ctx, "stop", "--time", "10", id)
+	_, err := dockercli.Output(ctx, "stop", "--time", strconv.Itoa(int(StopGrace/time.Second)), id)
 	took := time.Since(t0)
 	if err != nil {
 		return fail(NameGracefulStop, "%v", dockercli.Diagnose(err))
@@ -345,7 +346,7 @@ func Stop(ctx context.Context, id string) Check {
 func stopCheck(took time.Duration, st State) Check {
 	var problems []string
 	if took >= StopWithin {
-		problems = append(problems, fmt.Sprintf("docker stop took %v, want under %v: SIGTERM is not handled (SIGKILL after 10s)", took.Round(time.Millisecond), StopWithin))
+		problems = append(problems, fmt.Sprintf("docker stop took %v, want under %v: SIGTERM is not handled (SIGKILL after %v)", took.Round(time.Millisecond), StopWithin, StopGrace))
 	}
 	if st.Running || st.ExitCode != 0 || st.OOMKilled {
 		problems = append(problems, fmt.Sprintf("after docker stop: running %v, exit code %d, OOM-killed %v, want exit code 0", st.Running, st.ExitCode, st.OOMKilled))

@@ -27,9 +27,9 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"lean-go-images/scripts/internal/load"
@@ -52,7 +52,11 @@ const (
 	OversizedHeader = 64 << 10
 	// ConcurrentConns is how many connections must be served at once.
 	ConcurrentConns = 200
-	// StopWithin bounds docker stop: a server that ignores SIGTERM takes 10 s.
+	// StopGrace is how long docker stop waits after SIGTERM before it sends
+	// SIGKILL (its --time).
+	StopGrace = 10 * time.Second
+	// StopWithin bounds docker stop: a server that ignores SIGTERM takes
+	// StopGrace.
 	StopWithin = 2 * time.Second
 	// MemoryLimit and PidsLimit are what ResourceLimits asks for.
 	MemoryLimit = 64 << 20
@@ -66,8 +70,9 @@ const Hello = "Hello world!"
 // not need: a writable root filesystem, capabilities, privilege escalation.
 var LockedDown = []string{"--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"}
 
-// ResourceLimits are the limits a hardened container gets on top.
-var ResourceLimits = []string{"--pids-limit", "64", "--memory", "64m"}
+// ResourceLimits are the limits a hardened container gets on top:
+// PidsLimit and MemoryLimit.
+var ResourceLimits = []string{"--pids-limit", strconv.Itoa(PidsLimit), "--memory", strconv.Itoa(MemoryLimit>>20) + "m"}
 
 // Flags returns the docker run flags of a hardened container: LockedDown,
 // then ResourceLimits.
@@ -134,27 +139,14 @@ func Skipped(name, why string) Check { return fail(name, "not run: %s", why) }
 
 // ---- HTTP clients, loopback only ----
 
-// errNotLoopback is the error for an address that is not on loopback.
-var errNotLoopback = errors.New("not a loopback address: the checks only talk to 127.0.0.1")
-
-// loopbackOnly refuses to connect anywhere but a loopback address.
-func loopbackOnly(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("refusing to dial %s: %w", address, errNotLoopback)
-	}
-	return nil
-}
-
-var dialer = &net.Dialer{Timeout: 2 * time.Second, Control: loopbackOnly}
+// dial connects only to loopback addresses: load's guard, the one the whole
+// tooling shares.
+var dial = load.LoopbackDialContext(2 * time.Second)
 
 // client talks to the server with no proxy, no connection reuse and no
 // redirects, and only to loopback.
 var client = &http.Client{
-	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true, DialContext: dialer.DialContext},
+	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true, DialContext: dial},
 	Timeout:   10 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
@@ -224,15 +216,15 @@ func OversizedHeaders(ctx context.Context, base string) Check {
 	return pass(NameOversizedHeaders, "a %d KiB header got 431", OversizedHeader>>10)
 }
 
-// unknownPaths are paths the server does not serve, some of them what a
-// scanner tries.
-var unknownPaths = []string{"/nope", "/healthz/x", "/index.html", "/.env", "/server"}
+// UnservedPaths are the paths the UnknownPaths check requests: paths the
+// server does not serve, some of them what a scanner tries.
+var UnservedPaths = []string{"/nope", "/healthz/x", "/index.html", "/.env", "/server"}
 
 // UnknownPaths expects GET on paths the server does not serve to answer 404
 // with Go's plain "404 page not found".
 func UnknownPaths(ctx context.Context, base string) Check {
 	var problems []string
-	for _, p := range unknownPaths {
+	for _, p := range UnservedPaths {
 		a, err := send(ctx, "GET", base, p, nil)
 		switch {
 		case err != nil:
@@ -241,17 +233,18 @@ func UnknownPaths(ctx context.Context, base string) Check {
 			problems = append(problems, fmt.Sprintf("GET %s got %s, want 404", p, a))
 		}
 	}
-	return failAll(NameUnknownPaths, problems, fmt.Sprintf("%d unknown paths got 404", len(unknownPaths)))
+	return failAll(NameUnknownPaths, problems, fmt.Sprintf("%d unknown paths got 404", len(UnservedPaths)))
 }
 
-// otherMethods are the methods / must refuse.
-var otherMethods = []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
+// RefusedMethods are the methods the OtherMethods check sends: the ones /
+// must refuse.
+var RefusedMethods = []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
 
 // OtherMethods expects the methods other than GET and HEAD on / to answer
 // 405 with Allow: GET, HEAD, and HEAD / to answer 200 with no body.
 func OtherMethods(ctx context.Context, base string) Check {
 	var problems []string
-	for _, m := range otherMethods {
+	for _, m := range RefusedMethods {
 		a, err := send(ctx, m, base, "/", nil)
 		switch {
 		case err != nil:
@@ -271,7 +264,7 @@ func OtherMethods(ctx context.Context, base string) Check {
 	case a.status != http.StatusOK || a.body != "":
 		problems = append(problems, fmt.Sprintf("HEAD / got %s, want 200 and no body", a))
 	}
-	return failAll(NameOtherMethods, problems, strings.Join(otherMethods, ", ")+" got 405; HEAD got 200")
+	return failAll(NameOtherMethods, problems, strings.Join(RefusedMethods, ", ")+" got 405; HEAD got 200")
 }
 
 // StillServing expects GET / to answer 200 Hello world!.
@@ -304,7 +297,7 @@ func Concurrent(ctx context.Context, base string, n int) Check {
 		}
 	}()
 	for range n {
-		c, err := dialer.DialContext(ctx, "tcp", addr)
+		c, err := dial(ctx, "tcp", addr)
 		if err != nil {
 			return fail(NameConcurrent, "opening connection %d of %d: %v", len(conns)+1, n, err)
 		}
@@ -382,7 +375,7 @@ func Slowloris(ctx context.Context, base string) SlowResult {
 	if err != nil {
 		return SlowResult{DialErr: err}
 	}
-	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	conn, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		return SlowResult{DialErr: err}
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lean-go-images/scripts/internal/load"
 )
 
 // newServer starts a server built like the workshop's (main.go): the same
@@ -132,14 +134,27 @@ func TestLoopbackOnly(t *testing.T) {
 			}
 		}
 	}
-	if err := loopbackOnly("tcp", "192.0.2.1:80", nil); !errors.Is(err, errNotLoopback) {
+	// The checks' dialer is load's: it refuses off loopback before
+	// connecting, and connects on loopback.
+	if c, err := dial(ctx, "tcp", "192.0.2.1:80"); !errors.Is(err, load.ErrNotLoopback) {
+		if c != nil {
+			c.Close()
+		}
 		t.Errorf("dialing 192.0.2.1: %v, want a refusal", err)
 	}
-	if err := loopbackOnly("tcp", "127.0.0.1:80", nil); err != nil {
-		t.Errorf("dialing 127.0.0.1: %v", err)
-	}
-	if err := loopbackOnly("tcp", "[::1]:80", nil); err != nil {
-		t.Errorf("dialing ::1: %v", err)
+	for _, network := range []string{"tcp4", "tcp6"} {
+		ln, err := net.Listen(network, map[string]string{"tcp4": "127.0.0.1:0", "tcp6": "[::1]:0"}[network])
+		if err != nil {
+			t.Logf("no %s loopback here: %v", network, err)
+			continue
+		}
+		c, err := dial(ctx, "tcp", ln.Addr().String())
+		if err != nil {
+			t.Errorf("dialing %s: %v", ln.Addr(), err)
+		} else {
+			c.Close()
+		}
+		ln.Close()
 	}
 }
 
@@ -189,6 +204,26 @@ func TestNonRoot(t *testing.T) {
 		if c.OK != tt.ok || !strings.Contains(c.Detail, tt.want) {
 			t.Errorf("NonRoot(Uid %q, %q) = %+v, want ok %v and %q", tt.p.Status["Uid"], tt.user, c, tt.ok, tt.want)
 		}
+	}
+}
+
+func TestTopUID(t *testing.T) {
+	uid, err := topUID("PID                 UID                 COMMAND\n4242                65532               server\n")
+	if err != nil || uid != "65532" {
+		t.Errorf("one process: %q, %v", uid, err)
+	}
+	_, err = topUID("PID UID COMMAND\n4242 0 sh\n4250 0 server\n")
+	if err == nil || err.Error() != "docker top shows 2 processes, want only the server: 4242 0 sh; 4250 0 server" {
+		t.Errorf("two processes: %v", err)
+	}
+	if _, err := topUID(""); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("no output: %v, want a one-line error", err)
+	}
+}
+
+func TestLimitsWithoutAProcess(t *testing.T) {
+	if c := Limits(Process{}); c.OK || c.Name != NameLimits || !strings.Contains(c.Detail, "no server process") {
+		t.Errorf("Limits(Process{}) = %+v", c)
 	}
 }
 
@@ -251,6 +286,9 @@ func TestCgroupLimitFiles(t *testing.T) {
 func TestFlags(t *testing.T) {
 	if got := strings.Join(Flags(), " "); got != "--read-only --cap-drop ALL --security-opt no-new-privileges --pids-limit 64 --memory 64m" {
 		t.Errorf("Flags() = %s", got)
+	}
+	if len(UnservedPaths) == 0 || len(RefusedMethods) == 0 || StopGrace <= StopWithin {
+		t.Errorf("UnservedPaths %q, RefusedMethods %q, StopGrace %v", UnservedPaths, RefusedMethods, StopGrace)
 	}
 	if len(Names) != 10 {
 		t.Errorf("%d check names", len(Names))

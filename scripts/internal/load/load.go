@@ -108,12 +108,14 @@ func (r Result) String() string {
 	return s
 }
 
-// ErrNotLoopback is wrapped by the error Run returns for a URL whose host is
-// not a loopback address.
+// ErrNotLoopback is wrapped by the error CheckURL (and so Run) returns for a
+// URL whose host is not a loopback address, and by a LoopbackDialContext
+// refusal.
 var ErrNotLoopback = errors.New("not a loopback address")
 
-// CheckURL returns the parsed URL if load may be sent to it: http or https,
-// and a host that is a loopback IP or "localhost".
+// CheckURL returns the parsed URL if load, or any other request of the
+// workshop's tooling, may be sent to it: http or https, and a host that is a
+// loopback IP or "localhost".
 func CheckURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -153,11 +155,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	target := u.String()
 
 	transport := &http.Transport{
-		Proxy: nil, // never a proxy: the request goes straight to loopback
-		DialContext: (&net.Dialer{
-			Timeout: o.Timeout,
-			Control: loopbackOnly,
-		}).DialContext,
+		Proxy:               nil, // never a proxy: the request goes straight to loopback
+		DialContext:         LoopbackDialContext(o.Timeout),
 		MaxIdleConns:        o.Conns,
 		MaxIdleConnsPerHost: o.Conns,
 		MaxConnsPerHost:     o.Conns,
@@ -281,16 +280,26 @@ func do(ctx context.Context, client *http.Client, target string) (time.Duration,
 	return lat, resp.StatusCode, nil
 }
 
-// loopbackOnly refuses to connect to anything but a loopback address: the
-// last line of defence after CheckURL, for names such as "localhost" that
-// are resolved at dial time.
+// LoopbackDialContext returns a dial function, for an http.Transport's
+// DialContext or to open connections directly, that connects only to
+// loopback addresses, within timeout. It checks the address it is about to
+// connect to, after any name has been resolved: the last line of defence
+// after CheckURL, which every caller runs first so that no name is even
+// looked up. A refusal wraps ErrNotLoopback. The workshop's other packages
+// (hardening, dockercli) use it too: it is the one place the rule is
+// enforced.
+func LoopbackDialContext(timeout time.Duration) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return (&net.Dialer{Timeout: timeout, Control: loopbackOnly}).DialContext
+}
+
+// loopbackOnly refuses to connect to anything but a loopback address.
 func loopbackOnly(network, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		return err
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("load: refusing to dial %s: %w", address, ErrNotLoopback)
+		return fmt.Errorf("refusing to dial %s: %w", address, ErrNotLoopback)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -206,6 +207,27 @@ func TestDialRefusesNonLoopback(t *testing.T) {
 			t.Errorf("loopbackOnly(%s) = %v, want nil", addr, err)
 		}
 	}
+
+	// The exported dialer refuses before connecting, and connects to loopback.
+	dial := LoopbackDialContext(time.Second)
+	for _, addr := range []string{"192.0.2.1:80", "[2001:db8::1]:80"} {
+		if c, err := dial(context.Background(), "tcp", addr); !errors.Is(err, ErrNotLoopback) {
+			if c != nil {
+				c.Close()
+			}
+			t.Errorf("LoopbackDialContext dialing %s: %v, want ErrNotLoopback", addr, err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := dial(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("LoopbackDialContext dialing %s: %v", ln.Addr(), err)
+	}
+	c.Close()
 }
 
 func TestOptionsLimits(t *testing.T) {
