@@ -15,21 +15,6 @@ import (
 // Every checker returns its problems as "file:line: what is wrong" strings;
 // none means the check passed.
 
-// readmes returns the workshop's READMEs in fsys: README*.md at the root and
-// in every step directory, sorted.
-func readmes(fsys fs.FS) ([]string, error) {
-	var all []string
-	for _, pattern := range []string{"README*.md", "[0-9][0-9]-*/README*.md"} {
-		m, err := fs.Glob(fsys, pattern)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, m...)
-	}
-	slices.Sort(all)
-	return all, nil
-}
-
 // ---- make targets ----
 
 // makefile is what the docs may name from a Makefile.
@@ -255,11 +240,11 @@ func checkLinks(fsys fs.FS, name string) []string {
 // ---- rendering ----
 
 var (
-	delimRow = regexp.MustCompile(`^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$`)
 	htmlTag  = regexp.MustCompile(`<[A-Za-z!/?][^>]*>?`)
 	autolink = regexp.MustCompile(`^<[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*>$`)
 	// allowedComment lists the only HTML the READMEs may hold: the markers.
-	allowedComment = regexp.MustCompile(`^<!-- (results:begin|results:end|diff:[0-9]{2}-[a-z0-9-]+|/diff|num:[a-z0-9_-]+:[0-9]{2}-[a-z0-9-]+|/num) -->$`)
+	allowedComment = regexp.MustCompile(`^(?:` + regexp.QuoteMeta(docnums.ResultsBegin) + `|` + regexp.QuoteMeta(docnums.ResultsEnd) +
+		`|<!-- (?:diff:[0-9]{2}-[a-z0-9-]+|/diff|num:[a-z0-9_-]+:[0-9]{2}-[a-z0-9-]+|/num) -->)$`)
 )
 
 // tableCells counts the cells of a table row: pipes split cells unless
@@ -310,7 +295,7 @@ func checkRender(name, text string) []string {
 		}
 		// Tables: a header row, a delimiter row, then rows of the same width.
 		if strings.HasPrefix(strings.TrimSpace(prose), "|") {
-			if k+1 >= len(lines) || !delimRow.MatchString(lines[k+1].Text) {
+			if k+1 >= len(lines) || !docnums.IsTableDelimiter(lines[k+1].Text) {
 				add(l.N, "a line starting with | that is not part of a table (no | --- | row below a header)")
 				for k+1 < len(lines) && strings.TrimSpace(lines[k+1].Text) != "" {
 					k++

@@ -215,6 +215,8 @@ func TestCheckRender(t *testing.T) {
 		{"no delimiter", "| a | b |\n| 1 | 2 |\n", []string{"1: a line starting with | that is not part of a table"}},
 		{"raw html", "a <br> b <details>\n", []string{`1: raw HTML "<br>"`, `1: raw HTML "<details>"`}},
 		{"other comment", "<!-- TODO -->\n", []string{`raw HTML "<!-- TODO -->"`}},
+		{"markers", "<!-- results:begin -->\n<!-- results:end -->\n<!-- diff:02-b -->\n<!-- /diff -->\n", nil},
+		{"marker misspelt", "<!-- results:ends -->\n<!--results:begin-->\n", []string{`1: raw HTML "<!-- results:ends -->"`, `2: raw HTML "<!--results:begin-->"`}},
 		{"html in code is fine", "`<br>`\n```html\n<b>x</b>\n```\n", nil},
 		{"tilde fence", "~~~\n```\n~~~\n", nil},
 	}
@@ -356,21 +358,5 @@ func TestCheckTwins(t *testing.T) {
 			}
 			wantProblems(t, checkTwins(fsys, "01-a/README.md"), tt.want...)
 		})
-	}
-}
-
-func TestReadmes(t *testing.T) {
-	fsys := fstest.MapFS{
-		"README.md": {}, "README.es.md": {}, "RESULTS.md": {},
-		"01-a/README.md": {}, "01-a/README.es.md": {}, "01-a/Dockerfile": {},
-		"scripts/README.md": {},
-	}
-	got, err := readmes(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"01-a/README.es.md", "01-a/README.md", "README.es.md", "README.md"}
-	if !slices.Equal(got, want) {
-		t.Errorf("readmes = %v, want %v", got, want)
 	}
 }

@@ -37,7 +37,7 @@ func repo(t *testing.T) (root string, fsys fs.FS, steps []string) {
 // repoReadmes returns the READMEs of the repository and their texts.
 func repoReadmes(t *testing.T, fsys fs.FS) ([]string, map[string]string) {
 	t.Helper()
-	names, err := readmes(fsys)
+	names, err := docnums.Lessons(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +122,8 @@ func TestResultsMarkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(b)
-	begin, end := "<!-- results:begin -->", "<!-- results:end -->"
-	if strings.Count(text, begin) != 1 || strings.Count(text, end) != 1 || strings.Index(text, begin) > strings.Index(text, end) {
-		t.Errorf("README.md must hold %s then %s, once each", begin, end)
+	if err := docnums.CheckMarkers(b); err != nil {
+		t.Errorf("README.md %v: it must hold %s then %s, once each", err, docnums.ResultsBegin, docnums.ResultsEnd)
 	}
 }
 
@@ -253,7 +251,7 @@ func TestNoBareSizes(t *testing.T) {
 	for _, n := range names {
 		text := texts[n]
 		// The generated results table is make report's, not the lessons'.
-		if i, j := strings.Index(text, "<!-- results:begin -->"), strings.Index(text, "<!-- results:end -->"); i >= 0 && j > i {
+		if i, j := strings.Index(text, docnums.ResultsBegin), strings.Index(text, docnums.ResultsEnd); i >= 0 && j > i {
 			text = text[:i] + strings.Repeat("\n", strings.Count(text[i:j], "\n")) + text[j:]
 		}
 		lines, _ := parseLines(text)

@@ -10,21 +10,16 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
-	"lean-go-images/scripts/internal/variants"
 )
 
 // TestCleanRemovesLeftoverContainers leaves behind a container as a crashed
 // run would, and checks that make clean-containers (which make clean runs)
 // removes it, and only it: a container without the tooling's label stays.
 func TestCleanRemovesLeftoverContainers(t *testing.T) {
-	vs, repo := setup(t)
-	root, err := variants.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
+	te := setup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	image := vs[len(vs)-1].Image(repo)
+	image := te.vs[len(te.vs)-1].Image(te.repo)
 	create := func(labels ...string) string {
 		args := []string{"create", "--pull", "never"}
 		for _, l := range labels {
@@ -42,7 +37,7 @@ func TestCleanRemovesLeftoverContainers(t *testing.T) {
 	someoneElses := create("lean-go-images.test=not-managed")
 
 	cmd := exec.CommandContext(ctx, "make", "clean-containers")
-	cmd.Dir = root
+	cmd.Dir = te.root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("make clean-containers: %v\n%s", err, out)

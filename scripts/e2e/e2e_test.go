@@ -13,9 +13,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +26,30 @@ import (
 	"lean-go-images/scripts/internal/variants"
 )
 
-// lockedDown are the docker run flags every variant must serve with.
-var lockedDown = hardening.LockedDown
+// TestMain runs the tests, then removes what they shared (sharedDir: the
+// report binary).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
+	}
+	os.Exit(code)
+}
 
-// setup checks Docker and returns the variants and the image repository.
-func setup(t *testing.T) ([]variants.Variant, string) {
+// testEnv is what every e2e test runs against: the repository, the image
+// repository (IMAGE, lean-go-images by default), the variants, and their
+// images as docker image inspect saw them, by variant name.
+type testEnv struct {
+	root string
+	repo string
+	vs   []variants.Variant
+	imgs map[string]dockercli.Image
+}
+
+// setup checks Docker, finds the repository and its variants, and inspects
+// every variant's image. It fails, not skips, when Docker or an image is
+// missing.
+func setup(t *testing.T) testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -44,62 +64,60 @@ func setup(t *testing.T) ([]variants.Variant, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := os.Getenv("IMAGE")
-	if repo == "" {
-		repo = "lean-go-images"
+	e := testEnv{root: root, repo: os.Getenv("IMAGE"), vs: vs, imgs: map[string]dockercli.Image{}}
+	if e.repo == "" {
+		e.repo = "lean-go-images"
 	}
 	for _, v := range vs {
-		if _, err := dockercli.InspectImage(ctx, v.Image(repo)); err != nil {
+		img, err := dockercli.InspectImage(ctx, v.Image(e.repo))
+		if err != nil {
 			t.Fatalf("%s: %v: run make all", v.Name, err)
 		}
+		e.imgs[v.Name] = img
 	}
-	return vs, repo
-}
-
-// start runs image locked down on a free loopback port and returns the
-// container ID and the server's base URL. The container is removed when the
-// test ends, whether it passed or not.
-func start(t *testing.T, image string, extra ...string) (string, string) {
-	t.Helper()
-	port, err := dockercli.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	args := append(append([]string{}, lockedDown...), extra...)
-	id, err := dockercli.Run(ctx, dockercli.RunOptions{Image: image, Port: port, Args: args})
-	if id != "" {
-		t.Cleanup(func() { dockercli.Remove(id) })
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id, "http://127.0.0.1:" + strconv.Itoa(port)
+	return e
 }
 
 func TestServesLockedDownAndHealthy(t *testing.T) {
-	vs, repo := setup(t)
-	for _, v := range vs {
+	e := setup(t)
+	for _, v := range e.vs {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			// A 1 s interval runs the image's own HEALTHCHECK command sooner
-			// than its 10 s default, so the test does not wait for it.
-			id, url := start(t, v.Image(repo), "--health-interval", "1s")
+			// startHardened waits for GET / to answer Hello world!, locked
+			// down (hardening.LockedDown) and limited. A 1 s interval runs the
+			// image's own HEALTHCHECK command sooner than its 10 s default,
+			// so the test does not wait for it.
+			c := startHardened(t, v.Image(e.repo), "--health-interval", "1s")
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			body, err := dockercli.WaitHTTP(ctx, url+"/")
-			if err != nil {
-				t.Fatalf("GET /: %v", err)
-			}
-			if body != "Hello world!" {
-				t.Errorf("GET / = %q, want %q", body, "Hello world!")
-			}
-			t.Logf("GET / -> %q", body)
-			if err := waitHealthy(ctx, id); err != nil {
+			checkLockedDown(t, ctx, c.ID)
+			if err := waitHealthy(ctx, c.ID); err != nil {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// checkLockedDown checks that the container runs locked down: the flags
+// hardening.Start passes begin with --read-only --cap-drop ALL
+// --security-opt no-new-privileges, and docker inspect finds them applied.
+func checkLockedDown(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	want := []string{"--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"}
+	if flags := hardening.Flags(); len(flags) < len(want) || !slices.Equal(flags[:len(want)], want) {
+		t.Errorf("hardening.Flags() = %q, want it to start with %q", flags, want)
+	}
+	out, err := dockercli.Output(ctx, "inspect", "--format", "{{json .HostConfig}}", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hc hardening.HostConfig
+	if err := json.Unmarshal(out, &hc); err != nil {
+		t.Fatalf("docker inspect: %v: %s", err, out)
+	}
+	if !hc.ReadonlyRootfs || !slices.Equal(hc.CapDrop, []string{"ALL"}) || !slices.Contains(hc.SecurityOpt, "no-new-privileges") {
+		t.Errorf("container host config: read-only %v, cap drop %q, security options %q; want true, [ALL], no-new-privileges",
+			hc.ReadonlyRootfs, hc.CapDrop, hc.SecurityOpt)
 	}
 }
 
@@ -128,17 +146,15 @@ func waitHealthy(ctx context.Context, id string) error {
 }
 
 func TestSizesShrinkToTheBinary(t *testing.T) {
-	vs, repo := setup(t)
+	e := setup(t)
+	vs, repo := e.vs, e.repo
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
 	var prev int64
 	var last dockercli.Image
 	for i, v := range vs {
-		img, err := dockercli.InspectImage(ctx, v.Image(repo))
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := e.imgs[v.Name]
 		t.Logf("%-18s %10d bytes", v.Name, img.Size)
 		if i > 0 && img.Size >= prev {
 			t.Errorf("%s is %d bytes, not smaller than the step before (%d bytes)", v.Name, img.Size, prev)

@@ -54,19 +54,21 @@ func expectationFor(t *testing.T, v variants.Variant) expectation {
 }
 
 // startHardened starts image with hardening.Flags (locked down and
-// limited), waits until GET / answers, and returns the container. It is
-// removed when the test ends, whether it passed or not.
-func startHardened(t *testing.T, image string) hardening.Container {
+// limited) and any extra docker run flags, waits until GET / answers
+// Hello world!, and returns the container. It is removed when the test
+// ends, whether it passed or not.
+func startHardened(t *testing.T, image string, extra ...string) hardening.Container {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, serves := hardening.Start(ctx, image, 20*time.Second)
+	c, serves := hardening.Start(ctx, image, 20*time.Second, extra...)
 	if c.ID != "" {
 		t.Cleanup(func() { dockercli.Remove(c.ID) })
 	}
 	if !serves.OK {
-		t.Fatalf("with %s: %s", strings.Join(hardening.Flags(), " "), serves.Detail)
+		t.Fatalf("with %s: %s", strings.Join(slices.Concat(hardening.Flags(), extra), " "), serves.Detail)
 	}
+	t.Logf("%s: %s", serves.Name, serves.Detail)
 	return c
 }
 
@@ -83,7 +85,8 @@ func expect(t *testing.T, c hardening.Check) {
 
 func TestHardeningServesUnderLimits(t *testing.T) {
 	t.Parallel()
-	vs, repo := setup(t)
+	te := setup(t)
+	vs, repo := te.vs, te.repo
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
@@ -92,12 +95,16 @@ func TestHardeningServesUnderLimits(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			// The configuration, and what the kernel enforces on the server.
-			expect(t, hardening.Limits(ctx, c.ID))
+			p, err := hardening.InspectProcess(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(t, hardening.Limits(p))
 
 			// The root filesystem really is read-only (only a variant with a
 			// shell has a program to try writing with).
 			if e.shell {
-				_, err := dockercli.Output(ctx, "exec", c.ID, "touch", "/written-by-e2e")
+				_, err = dockercli.Output(ctx, "exec", c.ID, "touch", "/written-by-e2e")
 				var de *dockercli.Error
 				if !errors.As(err, &de) || !strings.Contains(de.Stderr, "Read-only file system") {
 					t.Errorf("writing to / in the container: %v, want Read-only file system", err)
@@ -109,17 +116,15 @@ func TestHardeningServesUnderLimits(t *testing.T) {
 
 func TestNonRootUser(t *testing.T) {
 	t.Parallel()
-	vs, repo := setup(t)
+	te := setup(t)
+	vs, repo := te.vs, te.repo
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			e := expectationFor(t, v)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			img, err := dockercli.InspectImage(ctx, v.Image(repo))
-			if err != nil {
-				t.Fatal(err)
-			}
+			img := te.imgs[v.Name]
 			user, _, _ := strings.Cut(img.Config.User, ":")
 			if configRoot := user == "" || user == "0" || user == "root"; configRoot != e.root {
 				t.Errorf("image config User = %q; want root %v", img.Config.User, e.root)
@@ -149,7 +154,8 @@ func TestNonRootUser(t *testing.T) {
 // package manager; the first two, as a control, must have both.
 func TestNoShellNoPackageManager(t *testing.T) {
 	t.Parallel()
-	vs, repo := setup(t)
+	te := setup(t)
+	vs, repo := te.vs, te.repo
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
@@ -280,7 +286,8 @@ func listFiles(ctx context.Context, image string) ([]string, error) {
 // tests -parallel lets run at once.
 func TestAbuse(t *testing.T) {
 	t.Parallel()
-	vs, repo := setup(t)
+	te := setup(t)
+	vs, repo := te.vs, te.repo
 	type target struct {
 		c    hardening.Container
 		slow chan hardening.SlowResult
@@ -318,7 +325,8 @@ func TestAbuse(t *testing.T) {
 // or processes. LGI_LOAD_DURATION sets each run's length (default 1s; make
 // report runs its own, interleaved, load rounds).
 func TestHardeningUnderLoad(t *testing.T) {
-	vs, repo := setup(t)
+	te := setup(t)
+	vs, repo := te.vs, te.repo
 	d := time.Second
 	if s := os.Getenv("LGI_LOAD_DURATION"); s != "" {
 		var err error
@@ -358,7 +366,8 @@ func TestHardeningUnderLoad(t *testing.T) {
 // shut down gracefully well before that, and exit 0.
 func TestStopIsGraceful(t *testing.T) {
 	t.Parallel()
-	vs, repo := setup(t)
+	te := setup(t)
+	vs, repo := te.vs, te.repo
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
@@ -366,8 +375,7 @@ func TestStopIsGraceful(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			expect(t, hardening.Stop(ctx, c.ID))
-			logs, _ := exec.CommandContext(ctx, dockercli.Bin, "logs", c.ID).CombinedOutput()
-			t.Logf("logs: %q", strings.TrimSpace(string(logs)))
+			t.Logf("logs: %s", dockercli.Logs(c.ID, 0))
 		})
 	}
 }

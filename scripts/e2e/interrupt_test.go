@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lean-go-images/scripts/internal/docnums"
 )
 
 // TestReportInterrupted sends SIGINT to the report at several points of a
@@ -34,7 +36,7 @@ func TestReportInterrupted(t *testing.T) {
 		"RESULTS.md":   "# Results from an earlier run\n",
 		"results.json": "{\"schemaVersion\": 1, \"earlier\": true}\n",
 		"results.svg":  "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
-		"README.md":    "# Readme\n\n<!-- results:begin -->\nthe earlier table\n<!-- results:end -->\n",
+		"README.md":    "# Readme\n\n" + docnums.ResultsBegin + "\nthe earlier table\n" + docnums.ResultsEnd + "\n",
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +109,7 @@ func TestReportInterrupted(t *testing.T) {
 				}
 				t.Errorf("files in the output directory: %v, want only the earlier outputs", names)
 			}
-			checkReportContainersGone(t, ctx)
+			checkReportContainersGone(t, ctx, cmd.Process.Pid)
 		})
 	}
 }

@@ -6,16 +6,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/docnums"
 	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/variants"
 )
@@ -92,37 +95,20 @@ type reportLoad struct {
 	} `json:"roundResults"`
 }
 
-// reportEnv is what running the report needs: the repository, the images
-// and the pinned tools. It fails, not skips, when Docker is missing.
+// reportEnv is what running the report needs: the e2e setup, the pinned
+// tools and the report, built. It fails, not skips, when Docker is missing.
 type reportEnv struct {
-	root, repo, dive, hadolint string
-	bin                        string // the report, built: go run would turn its exit status 2 into 1
-	vs                         []variants.Variant
-	imgs                       map[string]dockercli.Image
+	testEnv
+	dive, hadolint string
+	bin            string // the report, built: go run would turn its exit status 2 into 1
 }
 
 func newReportEnv(t *testing.T) reportEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := dockercli.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-	root, err := variants.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	vs, err := variants.Find(os.DirFS(root))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := reportEnv{root: root, repo: os.Getenv("IMAGE"), vs: vs, imgs: map[string]dockercli.Image{}}
-	if e.repo == "" {
-		e.repo = "lean-go-images"
-	}
+	e := reportEnv{testEnv: setup(t)}
 	bin := os.Getenv("BIN_DIR")
 	if bin == "" {
-		bin = filepath.Join(root, "bin")
+		bin = filepath.Join(e.root, "bin")
 	}
 	e.dive, e.hadolint = filepath.Join(bin, "dive"), filepath.Join(bin, "hadolint")
 	for _, tool := range []string{e.dive, e.hadolint} {
@@ -130,43 +116,66 @@ func newReportEnv(t *testing.T) reportEnv {
 			t.Fatalf("%v: run make tools", err)
 		}
 	}
-	for _, v := range vs {
-		img, err := dockercli.InspectImage(ctx, v.Image(e.repo))
-		if err != nil {
-			t.Fatalf("%s: %v: run make all", v.Name, err)
-		}
-		e.imgs[v.Name] = img
-	}
-	e.bin = filepath.Join(t.TempDir(), "report")
-	build := exec.Command("go", "build", "-o", e.bin, "./scripts/report")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./scripts/report: %v\n%s", err, out)
+	var err error
+	if e.bin, err = reportBinary(e.root); err != nil {
+		t.Fatal(err)
 	}
 	return e
 }
 
-// run runs the report into dir and returns its exit status and output.
-func (e reportEnv) run(t *testing.T, dir string, variantList string, args ...string) (int, string) {
+// sharedDir holds what the tests of this process share, made once by the
+// first test that needs it; TestMain removes it.
+var sharedDir string
+
+var (
+	reportOnce sync.Once
+	reportBin  string
+	reportErr  error
+)
+
+// reportBinary builds ./scripts/report of the repository at root once per
+// test process, into sharedDir, and returns the binary's path.
+func reportBinary(root string) (string, error) {
+	reportOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lgi-e2e-")
+		if err != nil {
+			reportErr = err
+			return
+		}
+		sharedDir = dir
+		bin := filepath.Join(dir, "report")
+		build := exec.Command("go", "build", "-o", bin, "./scripts/report")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			reportErr = fmt.Errorf("go build ./scripts/report: %v\n%s", err, out)
+			return
+		}
+		reportBin = bin
+	})
+	return reportBin, reportErr
+}
+
+// run runs the report into dir and returns its exit status, its output and
+// its process ID, which names its containers.
+func (e reportEnv) run(t *testing.T, dir string, variantList string, args ...string) (code int, out string, pid int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	readme := filepath.Join(dir, "README.md")
 	if _, err := os.Stat(readme); err != nil {
-		os.WriteFile(readme, []byte("# Scratch README\n\n<!-- results:begin -->\n<!-- results:end -->\n"), 0o644)
+		os.WriteFile(readme, []byte("# Scratch README\n\n"+docnums.ResultsBegin+"\n"+docnums.ResultsEnd+"\n"), 0o644)
 	}
 	all := append([]string{"-image", e.repo, "-dive", e.dive, "-hadolint", e.hadolint, "-out", dir, "-readme", readme}, args...)
 	cmd := exec.CommandContext(ctx, e.bin, all...)
 	cmd.Dir = e.root
 	cmd.Env = append(os.Environ(), "VARIANTS="+variantList)
-	out, err := cmd.CombinedOutput()
-	code := 0
+	b, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("report: %v", err)
 	}
-	return code, string(out)
+	return code, string(b), cmd.Process.Pid
 }
 
 func readReportResults(t *testing.T, dir string) reportResults {
@@ -187,7 +196,8 @@ func readReportResults(t *testing.T, dir string) reportResults {
 func TestReport(t *testing.T) {
 	e := newReportEnv(t)
 	dir := t.TempDir()
-	if code, out := e.run(t, dir, ""); code != 0 {
+	code, out, pid := e.run(t, dir, "")
+	if code != 0 {
 		t.Fatalf("report failed (exit %d):\n%s", code, out)
 	}
 	r := readReportResults(t, dir)
@@ -241,15 +251,16 @@ func TestReport(t *testing.T) {
 		})
 	}
 	checkReportFiles(t, dir)
-	checkReportContainersGone(t, ctx)
+	checkReportContainersGone(t, ctx, pid)
 
 	// A second run, on the cache, gives the same results but for the
 	// runtime and load figures, the details of the hardened checks (their
 	// timings) and the date.
 	first, _ := os.ReadFile(filepath.Join(dir, "results.json"))
-	if code, out := e.run(t, dir, ""); code != 0 {
+	if code, out, pid = e.run(t, dir, ""); code != 0 {
 		t.Fatalf("second report failed (exit %d):\n%s", code, out)
 	}
+	checkReportContainersGone(t, ctx, pid)
 	second, _ := os.ReadFile(filepath.Join(dir, "results.json"))
 	if a, b := withoutRuntime(t, first), withoutRuntime(t, second); !reflect.DeepEqual(a, b) {
 		t.Errorf("a second run changed results.json beyond the runtime and load figures, the hardened checks' details and the date")
@@ -417,8 +428,8 @@ func checkReportFiles(t *testing.T, dir string) {
 	if !bytes.HasPrefix(svg, []byte("<svg")) {
 		t.Errorf("results.svg is not an SVG")
 	}
-	begin, end := bytes.Index(readme, []byte("<!-- results:begin -->")), bytes.Index(readme, []byte("<!-- results:end -->"))
-	if begin < 0 || end < begin || !bytes.Contains(readme[begin:end], []byte("| 01-single-stage |")) {
+	begin, end := bytes.Index(readme, []byte(docnums.ResultsBegin)), bytes.Index(readme, []byte(docnums.ResultsEnd))
+	if err := docnums.CheckMarkers(readme); err != nil || !bytes.Contains(readme[begin:end], []byte("| 01-single-stage |")) {
 		t.Errorf("README.md has no table between its markers:\n%s", readme)
 	}
 	if matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(matches) > 0 {
@@ -426,14 +437,24 @@ func checkReportFiles(t *testing.T, dir string) {
 	}
 }
 
-func checkReportContainersGone(t *testing.T, ctx context.Context) {
+// checkReportContainersGone checks that the report whose process ID is pid
+// left none of its containers (lean-go-images-report-PID-N) behind. Other
+// processes' containers, such as a concurrent run's, are theirs to remove.
+func checkReportContainersGone(t *testing.T, ctx context.Context, pid int) {
 	t.Helper()
-	out, err := dockercli.Output(ctx, "ps", "-a", "--filter", "label="+dockercli.ManagedLabel, "--filter", "name=lean-go-images-report-", "--format", "{{.Names}}")
+	prefix := fmt.Sprintf("lean-go-images-report-%d-", pid)
+	out, err := dockercli.Output(ctx, "ps", "-a", "--filter", "label="+dockercli.ManagedLabel, "--filter", "name="+prefix, "--format", "{{.Names}}")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := strings.TrimSpace(string(out)); s != "" {
-		t.Errorf("the report left containers: %s", s)
+	var left []string
+	for _, name := range strings.Fields(string(out)) {
+		if strings.HasPrefix(name, prefix) {
+			left = append(left, name)
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("the report left containers: %s", strings.Join(left, " "))
 	}
 }
 
@@ -465,12 +486,12 @@ func withoutRuntime(t *testing.T, b []byte) map[string]any {
 func TestReportUsageAndMissingImage(t *testing.T) {
 	e := newReportEnv(t)
 	dir := t.TempDir()
-	code, out := e.run(t, dir, "09-nope")
+	code, out, _ := e.run(t, dir, "09-nope")
 	if code != 2 || !strings.Contains(out, `report: unknown variant "09-nope"`) {
 		t.Errorf("unknown variant: exit %d, %q; want 2 and the unknown variant", code, out)
 	}
 	e.repo = "lean-go-images-e2e-absent"
-	code, out = e.run(t, dir, "03-distroless")
+	code, out, _ = e.run(t, dir, "03-distroless")
 	want := "report: 03-distroless: image lean-go-images-e2e-absent:03-distroless is missing: run make all"
 	if code != 1 || !strings.Contains(out, want) {
 		t.Errorf("missing image: exit %d, %q; want 1 and %q", code, out, want)

@@ -42,8 +42,8 @@ func TestToolingHelper(t *testing.T) {
 	case "":
 		t.Skip("run by TestTooling as a command")
 	case "setup":
-		vs, repo := setup(t)
-		fmt.Printf("setup ok: %d variants (%s) in %s\n", len(vs), variants.Names(vs), repo)
+		e := setup(t)
+		fmt.Printf("setup ok: %d variants (%s) in %s\n", len(e.vs), variants.Names(e.vs), e.repo)
 	default:
 		t.Fatalf("unknown %s=%q", helperEnv, os.Getenv(helperEnv))
 	}
@@ -61,7 +61,9 @@ type toolCase struct {
 	env []string
 	// wantCode is the exit code (0: any non-zero code).
 	wantCode int
-	// want is part of the message line.
+	// want is how the message line starts: the tool that speaks (but for
+	// the e2e setup, whose lines go test prints), the cause, and mostly the
+	// remedy.
 	want string
 }
 
@@ -116,18 +118,26 @@ func TestTooling(t *testing.T) {
 		}
 	}
 
+	// What dockercli.Diagnose says, through the e2e setup and preflight.
+	const (
+		notInstalled = "docker is not installed: install Docker Engine with BuildKit"
+		notRunning   = "the Docker daemon is not running: start it"
+		noPermission = "no permission on the Docker socket (/var/run/docker.sock): add your user to the docker group"
+		noBuildxLine = "preflight: docker buildx is missing: install the buildx plugin"
+	)
+
 	cases := []toolCase{
 		// The e2e setup path (dockercli.Check, then the images).
 		{name: "setup/docker not installed", cmd: []string{"$HELPER"}, env: []string{"PATH=" + noDocker},
-			want: "docker is not installed: install Docker Engine with BuildKit"},
+			want: notInstalled},
 		{name: "setup/daemon down", cmd: []string{"$HELPER"}, env: []string{daemonDown},
-			want: "the Docker daemon is not running: start it"},
+			want: notRunning},
 		{name: "setup/daemon down, fake", cmd: []string{"$HELPER"}, env: []string{fakeDocker("daemon-down")},
-			want: "the Docker daemon is not running: start it"},
+			want: notRunning},
 		{name: "setup/no permission on docker.sock", cmd: []string{"$HELPER"}, env: []string{fakeDocker("permission-denied")},
-			want: "no permission on the Docker socket (/var/run/docker.sock): add your user to the docker group"},
+			want: noPermission},
 		{name: "setup/image missing", cmd: []string{"$HELPER"}, env: []string{"IMAGE=lgi-missing-repo"},
-			want: "image lgi-missing-repo:" + vs[0].Name + ": no such image: run make all"},
+			want: vs[0].Name + ": image lgi-missing-repo:" + vs[0].Name + ": no such image: run make all"},
 		{name: "setup/Dockerfile missing", copy: true, mutate: dropDockerfile, cmd: []string{"$HELPER"},
 			want: last + " has main.go but no Dockerfile"},
 
@@ -137,30 +147,30 @@ func TestTooling(t *testing.T) {
 		{name: "make run/image missing", cmd: []string{"make", "run", "VARIANT=" + last, "IMAGE=lgi-missing-repo"}, wantCode: 2,
 			want: "make: image lgi-missing-repo:" + last + " is missing: run make all (or make build-" + last + ")"},
 		{name: "make run/docker not installed", cmd: []string{"make", "run", "VARIANT=" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
-			want: "docker"},
+			want: "preflight: " + notInstalled},
 		{name: "make run/daemon down", cmd: []string{"make", "run", "VARIANT=" + last}, env: []string{daemonDown}, wantCode: 2,
-			want: "daemon"},
+			want: "preflight: " + notRunning},
 		{name: "make run/no permission on docker.sock", cmd: []string{"make", "run", "VARIANT=" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
-			want: "permission"},
+			want: "preflight: " + noPermission},
 
 		// make build-% (in the copy: it runs scripts/ensure-bases.sh first).
 		{name: "make build/unknown variant", copy: true, cmd: []string{"make", "build-nope"}, wantCode: 2,
 			want: "make: unknown variant 'nope': choose from " + names},
 		{name: "make build/unknown variant, docker not installed", copy: true, cmd: []string{"make", "build-nope"}, env: []string{"PATH=" + noDocker}, wantCode: 2,
-			want: "make: unknown variant 'nope'"},
+			want: "make: unknown variant 'nope': choose from " + names},
 		{name: "make build/Dockerfile missing", copy: true, mutate: dropDockerfile, cmd: []string{"make", "build-" + last}, wantCode: 2,
-			want: last + "/Dockerfile"},
+			want: "make: " + last + "/Dockerfile is missing: restore it"},
 		{name: "make build/docker not installed", copy: true, cmd: []string{"make", "build-" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
-			want: "docker"},
+			want: "preflight: " + notInstalled},
 		{name: "make build/daemon down", copy: true, cmd: []string{"make", "build-" + last}, env: []string{daemonDown}, wantCode: 2,
-			want: "daemon"},
+			want: "preflight: " + notRunning},
 		{name: "make build/no permission on docker.sock", copy: true, cmd: []string{"make", "build-" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
-			want: "permission"},
+			want: "preflight: " + noPermission},
 		{name: "make build/buildx missing", copy: true, cmd: []string{"make", "build-" + last}, env: []string{noBuildx}, wantCode: 2,
-			want: "buildx"},
+			want: noBuildxLine},
 		{name: "make build/buildx missing, docker 20.10", copy: true, cmd: []string{"make", "build-" + last},
 			env: []string{fakeDocker("no-buildx-20.10"), "REAL_DOCKER=" + realDocker}, wantCode: 2,
-			want: "docker buildx is missing: install the buildx plugin"},
+			want: noBuildxLine},
 
 		// scripts/tools.sh --check with BIN_DIR set.
 		{name: "tools/dive missing", cmd: []string{"scripts/tools.sh", "--check"}, env: []string{"BIN_DIR=" + diveMissing}, wantCode: 1,
@@ -247,8 +257,8 @@ func runToolCase(t *testing.T, c toolCase, dir string) {
 	if len(lines) != 1 {
 		problems = append(problems, fmt.Sprintf("%d message lines, want 1", len(lines)))
 	}
-	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, c.want) }) {
-		problems = append(problems, fmt.Sprintf("no line contains %q", c.want))
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, c.want) }) {
+		problems = append(problems, fmt.Sprintf("no line starts with %q", c.want))
 	}
 
 	seen := fmt.Sprintf("$ %s %s\nexit %d after %v\nstderr:\n%s\nstdout:\n%s",
@@ -269,14 +279,15 @@ var (
 )
 
 // messageLines returns the lines that carry the failure's message: for a go
-// test run, the test's log lines; otherwise stderr without make's own
-// "*** [target] Error N" trailer, which every failing recipe gets.
+// test run, the test's log lines without their file:line; otherwise stderr
+// without make's own "*** [target] Error N" trailer, which every failing
+// recipe gets.
 func messageLines(gotest bool, stdout, stderr string) []string {
 	var lines []string
 	if gotest {
 		for _, l := range strings.Split(stdout, "\n") {
-			if testLogLine.MatchString(l) {
-				lines = append(lines, strings.TrimSpace(l))
+			if loc := testLogLine.FindStringIndex(l); loc != nil {
+				lines = append(lines, strings.TrimSpace(l[loc[1]:]))
 			}
 		}
 		return lines

@@ -4,6 +4,7 @@
 # provoke, it runs the real script (kept beside it as offline-bases.real.sh),
 # so the user's message is the real one. When Docker works, it refuses: a
 # test must never build or tag a base image.
+set -euo pipefail
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
   echo "offline-bases: tooling test guard: refusing to build $* (Docker works, so a base image is really missing)" >&2
   exit 1
