@@ -94,6 +94,7 @@ func TestServesLockedDownAndHealthy(t *testing.T) {
 			if err := waitHealthy(ctx, c.ID); err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("Docker health status: healthy")
 		})
 	}
 }

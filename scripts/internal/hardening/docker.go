@@ -52,7 +52,7 @@ func Start(ctx context.Context, image string, timeout time.Duration, extra ...st
 	case body != Hello:
 		return c, fail(NameServes, "GET / answered %q, want %q", body, Hello)
 	}
-	return c, pass(NameServes, "answered GET / %v after docker run", took.Round(time.Millisecond))
+	return c, pass(NameServes, "answered GET / with %q %v after docker run", body, took.Round(time.Millisecond))
 }
 
 // State is the part of docker inspect's .State the checks read.
