@@ -139,62 +139,15 @@ in_root() {
 }
 
 #######################################
-# Prints the first deb URI of the machine's apt sources that matches (or,
-# with "main", does not match) the security archive.
+# Prints the main (or, with -security, the security) archive URI of the
+# machine's apt sources; scripts/mirror parses both apt formats, in Go.
 # Arguments:
-#   "main" or "security".
+#   Optional "-security".
 #######################################
 apt_source_uri() {
-  local want="$1" f uri=''
-  local files=()
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f "${f}" ]] && files+=("${f}")
-  done
-  if ((${#files[@]})); then
-    # deb822 stanzas: skip disabled and deb-src-only ones.
-    uri="$(awk -v want="${want}" '
-      function flush() {
-        if (uris != "" && types ~ /(^| )deb( |$)/ && tolower(enabled) != "no") {
-          n = split(uris, u, " ")
-          for (i = 1; i <= n; i++) {
-            sec = (u[i] ~ /-security\/?$/ || suites ~ /-security/)
-            if ((want == "security") == sec && u[i] ~ /^(https?|file):/) {
-              print u[i]; found = 1; exit
-            }
-          }
-        }
-        uris = ""; types = ""; suites = ""; enabled = ""
-      }
-      FNR == 1 { flush() }
-      /^[ \t]*$/ { flush(); next }
-      /^[ \t]*#/ { next }
-      tolower($1) == "uris:"    { $1 = ""; uris = $0 }
-      tolower($1) == "types:"   { $1 = ""; types = $0 }
-      tolower($1) == "suites:"  { $1 = ""; suites = $0 }
-      tolower($1) == "enabled:" { enabled = $2 }
-      END { if (!found) flush() }
-    ' "${files[@]}")"
-  fi
-  if [[ -n "${uri}" ]]; then
-    echo "${uri}"
-    return 0
-  fi
-  files=()
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f "${f}" ]] && files+=("${f}")
-  done
-  if ((${#files[@]})); then
-    # One-line format: deb [options] URI suite components...
-    awk -v want="${want}" '
-      $1 == "deb" {
-        i = 2
-        if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-        uri = $i; suite = $(i + 1)
-        sec = (uri ~ /-security\/?$/ || suite ~ /-security/)
-        if ((want == "security") == sec && uri ~ /^(https?|file):/) { print uri; exit }
-      }
-    ' "${files[@]}"
-  fi
+  local go_bin
+  go_bin="$(command -v go || echo /usr/local/go/bin/go)"
+  (cd "${REPO_DIR}" && "${go_bin}" run ./scripts/mirror "$@" 2>/dev/null) || true
 }
 
 #######################################
@@ -203,7 +156,7 @@ apt_source_uri() {
 find_mirrors() {
   MIRROR="${DEBIAN_MIRROR:-}"
   if [[ -z "${MIRROR}" ]]; then
-    MIRROR="$(apt_source_uri main)"
+    MIRROR="$(apt_source_uri)"
   fi
   MIRROR="${MIRROR%/}"
   if [[ -z "${MIRROR}" ]]; then
@@ -211,7 +164,7 @@ find_mirrors() {
   fi
   SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-}"
   if [[ -z "${SECURITY_MIRROR}" ]]; then
-    SECURITY_MIRROR="$(apt_source_uri security)"
+    SECURITY_MIRROR="$(apt_source_uri -security)"
   fi
   SECURITY_MIRROR="${SECURITY_MIRROR%/}"
   if command -v curl >/dev/null 2>&1 && [[ "${MIRROR}" == http* ]] &&
