@@ -78,25 +78,34 @@ func setup(t *testing.T) testEnv {
 	return e
 }
 
-func TestServesLockedDownAndHealthy(t *testing.T) {
-	e := setup(t)
-	for _, v := range e.vs {
+// eachVariant runs f on every variant, each in a parallel subtest, after
+// setup has checked Docker and the images.
+func eachVariant(t *testing.T, f func(t *testing.T, te testEnv, v variants.Variant)) {
+	t.Helper()
+	te := setup(t)
+	for _, v := range te.vs {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			// startHardened waits for GET / to answer Hello world!, locked
-			// down (hardening.LockedDown) and limited. A 1 s interval runs the
-			// image's own HEALTHCHECK command sooner than its 10 s default,
-			// so the test does not wait for it.
-			c := startHardened(t, v.Image(e.repo), "--health-interval", "1s")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			checkLockedDown(t, ctx, c.ID)
-			if err := waitHealthy(ctx, c.ID); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("Docker health status: healthy")
+			f(t, te, v)
 		})
 	}
+}
+
+func TestServesLockedDownAndHealthy(t *testing.T) {
+	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+		// startHardened waits for GET / to answer Hello world!, locked
+		// down (hardening.LockedDown) and limited. A 1 s interval runs the
+		// image's own HEALTHCHECK command sooner than its 10 s default,
+		// so the test does not wait for it.
+		c := startHardened(t, v.Image(te.repo), "--health-interval", "1s")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		checkLockedDown(t, ctx, c.ID)
+		if err := waitHealthy(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Docker health status: healthy")
+	})
 }
 
 // checkLockedDown checks that the container runs locked down: the flags

@@ -85,156 +85,141 @@ func expect(t *testing.T, c hardening.Check) {
 
 func TestHardeningServesUnderLimits(t *testing.T) {
 	t.Parallel()
-	te := setup(t)
-	vs, repo := te.vs, te.repo
-	for _, v := range vs {
-		t.Run(v.Name, func(t *testing.T) {
-			t.Parallel()
-			e := expectationFor(t, v)
-			c := startHardened(t, v.Image(repo))
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			// The configuration, and what the kernel enforces on the server.
-			p, err := hardening.InspectProcess(ctx, c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			expect(t, hardening.Limits(p))
+	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+		e := expectationFor(t, v)
+		c := startHardened(t, v.Image(te.repo))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		// The configuration, and what the kernel enforces on the server.
+		p, err := hardening.InspectProcess(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, hardening.Limits(p))
 
-			// The root filesystem really is read-only (only a variant with a
-			// shell has a program to try writing with).
-			if e.shell {
-				_, err = dockercli.Output(ctx, "exec", c.ID, "touch", "/written-by-e2e")
-				var de *dockercli.Error
-				if !errors.As(err, &de) || !strings.Contains(de.Stderr, "Read-only file system") {
-					t.Errorf("writing to / in the container: %v, want Read-only file system", err)
-				}
+		// The root filesystem really is read-only (only a variant with a
+		// shell has a program to try writing with).
+		if e.shell {
+			_, err = dockercli.Output(ctx, "exec", c.ID, "touch", "/written-by-e2e")
+			var de *dockercli.Error
+			if !errors.As(err, &de) || !strings.Contains(de.Stderr, "Read-only file system") {
+				t.Errorf("writing to / in the container: %v, want Read-only file system", err)
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestNonRootUser(t *testing.T) {
 	t.Parallel()
-	te := setup(t)
-	vs, repo := te.vs, te.repo
-	for _, v := range vs {
-		t.Run(v.Name, func(t *testing.T) {
-			t.Parallel()
-			e := expectationFor(t, v)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			img := te.imgs[v.Name]
-			user, _, _ := strings.Cut(img.Config.User, ":")
-			if configRoot := user == "" || user == "0" || user == "root"; configRoot != e.root {
-				t.Errorf("image config User = %q; want root %v", img.Config.User, e.root)
-			}
+	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+		e := expectationFor(t, v)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		img := te.imgs[v.Name]
+		user, _, _ := strings.Cut(img.Config.User, ":")
+		if configRoot := user == "" || user == "0" || user == "root"; configRoot != e.root {
+			t.Errorf("image config User = %q; want root %v", img.Config.User, e.root)
+		}
 
-			c := startHardened(t, v.Image(repo))
-			// The kernel's view (real, effective, saved and filesystem uids)
-			// and the daemon's (docker top), which must agree.
-			p, err := hardening.InspectProcess(ctx, c.ID)
-			if err != nil {
-				t.Fatal(err)
+		c := startHardened(t, v.Image(te.repo))
+		// The kernel's view (real, effective, saved and filesystem uids)
+		// and the daemon's (docker top), which must agree.
+		p, err := hardening.InspectProcess(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nonRoot := hardening.NonRoot(p, img.Config.User)
+		if e.root {
+			if nonRoot.OK || slices.ContainsFunc(p.UIDs(), func(u string) bool { return u != "0" }) {
+				t.Errorf("server process Uid = %s, want root: %s", p.Status["Uid"], nonRoot.Detail)
 			}
-			nonRoot := hardening.NonRoot(p, img.Config.User)
-			if e.root {
-				if nonRoot.OK || slices.ContainsFunc(p.UIDs(), func(u string) bool { return u != "0" }) {
-					t.Errorf("server process Uid = %s, want root: %s", p.Status["Uid"], nonRoot.Detail)
-				}
-			} else {
-				expect(t, nonRoot)
-			}
-			t.Logf("image User %q; process Uid %s Gid %s; docker top uid %s", img.Config.User, p.Status["Uid"], p.Status["Gid"], p.TopUID)
-		})
-	}
+		} else {
+			expect(t, nonRoot)
+		}
+		t.Logf("image User %q; process Uid %s Gid %s; docker top uid %s", img.Config.User, p.Status["Uid"], p.Status["Gid"], p.TopUID)
+	})
 }
 
 // The distroless and scratch images must have no shell to exec into and no
 // package manager; the first two, as a control, must have both.
 func TestNoShellNoPackageManager(t *testing.T) {
 	t.Parallel()
-	te := setup(t)
-	vs, repo := te.vs, te.repo
-	for _, v := range vs {
-		t.Run(v.Name, func(t *testing.T) {
-			t.Parallel()
-			e := expectationFor(t, v)
-			image := v.Image(repo)
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
+	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+		e := expectationFor(t, v)
+		image := v.Image(te.repo)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
 
-			// No network at all: this container serves nothing.
-			name := fmt.Sprintf("lgi-e2e-shell-%s-%d", v.Name, time.Now().UnixNano())
-			t.Cleanup(func() { dockercli.Remove(name) })
-			_, err := dockercli.Output(ctx, "run", "--rm", "--pull", "never", "--name", name,
-				"--label", dockercli.ManagedLabel, "--network", "none",
-				"--entrypoint", "/bin/sh", image, "-c", "true")
-			if e.shell {
-				if err != nil {
-					t.Errorf("control: /bin/sh -c true in %s failed: %v", v.Name, err)
-				}
-			} else {
-				var de *dockercli.Error
-				var exit *exec.ExitError
-				switch {
-				case err == nil:
-					t.Errorf("/bin/sh -c true ran in %s: the image has a shell", v.Name)
-				case !errors.As(err, &de) || !strings.Contains(de.Stderr, "/bin/sh") ||
-					!strings.Contains(strings.ToLower(de.Stderr), "no such file or directory"):
-					t.Errorf("/bin/sh failed, but not because it is missing: %v", err)
-				case !errors.As(err, &exit) || exit.ExitCode() != 127:
-					t.Errorf("docker run --entrypoint /bin/sh exited %v, want 127 (command not found)", err)
-				default:
-					t.Logf("docker run --entrypoint /bin/sh: exit 127: %s", strings.TrimSpace(strings.SplitN(de.Stderr, "\n", 2)[0]))
-				}
-			}
-
-			// The baseline's filesystem is close to a gigabyte; listing it
-			// proves nothing the shell check above has not.
-			if v.Name == "01-single-stage" {
-				return
-			}
-			files, err := listFiles(ctx, image)
+		// No network at all: this container serves nothing.
+		name := fmt.Sprintf("lgi-e2e-shell-%s-%d", v.Name, time.Now().UnixNano())
+		t.Cleanup(func() { dockercli.Remove(name) })
+		_, err := dockercli.Output(ctx, "run", "--rm", "--pull", "never", "--name", name,
+			"--label", dockercli.ManagedLabel, "--network", "none",
+			"--entrypoint", "/bin/sh", image, "-c", "true")
+		if e.shell {
 			if err != nil {
-				t.Fatal(err)
+				t.Errorf("control: /bin/sh -c true in %s failed: %v", v.Name, err)
 			}
-			var found []string
-			for _, f := range files {
-				switch path.Dir(f) {
-				case "bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin":
-				default:
-					continue
-				}
-				switch path.Base(f) {
-				case "sh", "bash", "dash", "ash", "busybox",
-					"apt", "apt-get", "dpkg", "apk", "yum", "dnf", "microdnf", "rpm":
-					found = append(found, f)
-				}
-			}
+		} else {
+			var de *dockercli.Error
+			var exit *exec.ExitError
 			switch {
-			case e.shell && !slices.Contains(found, "usr/bin/dpkg"):
-				t.Errorf("control: no usr/bin/dpkg among %d files of %s (found %v): the listing is broken", len(files), v.Name, found)
-			case !e.shell && len(found) > 0:
-				t.Errorf("%s holds a shell or package manager: %v", v.Name, found)
+			case err == nil:
+				t.Errorf("/bin/sh -c true ran in %s: the image has a shell", v.Name)
+			case !errors.As(err, &de) || !strings.Contains(de.Stderr, "/bin/sh") ||
+				!strings.Contains(strings.ToLower(de.Stderr), "no such file or directory"):
+				t.Errorf("/bin/sh failed, but not because it is missing: %v", err)
+			case !errors.As(err, &exit) || exit.ExitCode() != 127:
+				t.Errorf("docker run --entrypoint /bin/sh exited %v, want 127 (command not found)", err)
+			default:
+				t.Logf("docker run --entrypoint /bin/sh: exit 127: %s", strings.TrimSpace(strings.SplitN(de.Stderr, "\n", 2)[0]))
 			}
-			t.Logf("%d files and links; shells and package managers: %v", len(files), found)
-			if v.Name == "04-scratch-static" {
-				var own []string
-				for _, f := range files {
-					switch f {
-					case ".dockerenv", "dev/console", "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab":
-						// Added by Docker to every container, not part of the image.
-					default:
-						own = append(own, f)
-					}
-				}
-				if len(own) != 1 || own[0] != "server" {
-					t.Errorf("scratch image holds %v, want only server", own)
+		}
+
+		// The baseline's filesystem is close to a gigabyte; listing it
+		// proves nothing the shell check above has not.
+		if v.Name == "01-single-stage" {
+			return
+		}
+		files, err := listFiles(ctx, image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, f := range files {
+			switch path.Dir(f) {
+			case "bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin":
+			default:
+				continue
+			}
+			switch path.Base(f) {
+			case "sh", "bash", "dash", "ash", "busybox",
+				"apt", "apt-get", "dpkg", "apk", "yum", "dnf", "microdnf", "rpm":
+				found = append(found, f)
+			}
+		}
+		switch {
+		case e.shell && !slices.Contains(found, "usr/bin/dpkg"):
+			t.Errorf("control: no usr/bin/dpkg among %d files of %s (found %v): the listing is broken", len(files), v.Name, found)
+		case !e.shell && len(found) > 0:
+			t.Errorf("%s holds a shell or package manager: %v", v.Name, found)
+		}
+		t.Logf("%d files and links; shells and package managers: %v", len(files), found)
+		if v.Name == "04-scratch-static" {
+			var own []string
+			for _, f := range files {
+				switch f {
+				case ".dockerenv", "dev/console", "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab":
+					// Added by Docker to every container, not part of the image.
+				default:
+					own = append(own, f)
 				}
 			}
-		})
-	}
+			if len(own) != 1 || own[0] != "server" {
+				t.Errorf("scratch image holds %v, want only server", own)
+			}
+		}
+	})
 }
 
 // listFiles returns the non-directory entries of image's filesystem, from
@@ -366,16 +351,11 @@ func TestHardeningUnderLoad(t *testing.T) {
 // shut down gracefully well before that, and exit 0.
 func TestStopIsGraceful(t *testing.T) {
 	t.Parallel()
-	te := setup(t)
-	vs, repo := te.vs, te.repo
-	for _, v := range vs {
-		t.Run(v.Name, func(t *testing.T) {
-			t.Parallel()
-			c := startHardened(t, v.Image(repo))
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			expect(t, hardening.Stop(ctx, c.ID))
-			t.Logf("logs: %s", dockercli.Logs(c.ID, 0))
-		})
-	}
+	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+		c := startHardened(t, v.Image(te.repo))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		expect(t, hardening.Stop(ctx, c.ID))
+		t.Logf("logs: %s", dockercli.Logs(c.ID, 0))
+	})
 }
