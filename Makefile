@@ -8,19 +8,19 @@
 
 # Settings (override on the command line)
 
-# Image repository; each variant is tagged $(IMAGE):<variant>.
+# Image repository; each step is tagged $(IMAGE):<step>.
 IMAGE ?= lean-go-images
 # Network for RUN steps during builds. The builds need none (standard library
 # only), and one setting for every build keeps BuildKit's cache keys the same.
 BUILD_NETWORK ?= none
 # Extra flags for every docker buildx build, e.g. --no-cache.
 DOCKER_BUILD_FLAGS ?=
-# Variant that `make run` starts, the port it serves on, and how it is reached.
-VARIANT ?= 04-scratch-static
+# Step that `make run` starts, the port it serves on, and how it is reached.
+STEP ?= 04-scratch-static
 PORT ?= 8080
 RUN_FLAGS ?= -p 127.0.0.1:$(PORT):$(PORT)
-# Comma-separated subset of variants for `make report` (default: all).
-VARIANTS ?=
+# Comma-separated subset of steps for `make report` (default: all).
+STEPS ?=
 # OFFLINE=1 never contacts a registry: missing base images are built from Debian packages.
 OFFLINE ?=
 # Pinned tools, installed into $(BIN) by `make tools`.
@@ -36,10 +36,10 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-# The variants are the NN-name directories that hold a Dockerfile.
-ALL_VARIANTS := $(patsubst %/Dockerfile,%,$(wildcard [0-9][0-9]-*/Dockerfile))
+# The steps are the NN-name directories that hold a Dockerfile.
+ALL_STEPS := $(patsubst %/Dockerfile,%,$(wildcard [0-9][0-9]-*/Dockerfile))
 
-export IMAGE OFFLINE BIN DIVE_VERSION HADOLINT_VERSION VARIANTS
+export IMAGE OFFLINE BIN DIVE_VERSION HADOLINT_VERSION STEPS
 export BIN_DIR := $(BIN)
 
 ##@ Workshop
@@ -49,27 +49,27 @@ help: ## Show this list of targets.
 	@awk 'BEGIN {FS = ":.*## "} \
 	  /^##@/ {printf "\n%s\n", substr($$0, 5)} \
 	  /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@printf '\nVariants: %s\n' "$(ALL_VARIANTS)"
+	@printf '\nSteps: %s\n' "$(ALL_STEPS)"
 
 .PHONY: all
-all: $(addprefix build-,$(ALL_VARIANTS)) ## Build every variant image, tagged IMAGE:variant (01-single-stage … 04-scratch-static).
+all: $(addprefix build-,$(ALL_STEPS)) ## Build every step's image, tagged IMAGE:step (01-single-stage … 04-scratch-static).
 
-.PHONY: $(addprefix build-,$(ALL_VARIANTS))
-$(addprefix build-,$(ALL_VARIANTS)): build-%: bases buildx
+.PHONY: $(addprefix build-,$(ALL_STEPS))
+$(addprefix build-,$(ALL_STEPS)): build-%: bases buildx
 	$(DOCKER) buildx build --load --network=$(BUILD_NETWORK) $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
 
-# Any other build-NAME says why NAME is not a variant, before touching Docker.
-build-%: ## Build one variant, e.g. make build-04-scratch-static.
+# Any other build-NAME says why NAME is not a step, before touching Docker.
+build-%: ## Build one step, e.g. make build-04-scratch-static.
 	@if [[ -d "$*" && "$*" =~ ^[0-9][0-9]- ]]; then echo "make: $*/Dockerfile is missing: restore it (git checkout -- $*/Dockerfile)" >&2; \
-	  else echo "make: unknown variant '$*': choose from $(ALL_VARIANTS)" >&2; fi; exit 2
+	  else echo "make: unknown step '$*': choose from $(ALL_STEPS)" >&2; fi; exit 2
 
 .PHONY: run
-run: $(BIN)/preflight ## Serve one variant on http://127.0.0.1:8080 (make run VARIANT=02-multi-stage PORT=8081); Ctrl-C stops it.
-	@test -f "$(VARIANT)/Dockerfile" || { echo "make: unknown VARIANT '$(VARIANT)': choose from $(ALL_VARIANTS)" >&2; exit 2; }
+run: $(BIN)/preflight ## Serve one step on http://127.0.0.1:8080 (make run STEP=02-multi-stage PORT=8081); Ctrl-C stops it.
+	@test -f "$(STEP)/Dockerfile" || { echo "make: unknown STEP '$(STEP)': choose from $(ALL_STEPS)" >&2; exit 2; }
 	@$(BIN)/preflight
-	@$(DOCKER) image inspect $(IMAGE):$(VARIANT) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(VARIANT) is missing: run make all (or make build-$(VARIANT))" >&2; exit 1; }
+	@$(DOCKER) image inspect $(IMAGE):$(STEP) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(STEP) is missing: run make all (or make build-$(STEP))" >&2; exit 1; }
 	$(DOCKER) run --rm --label lean-go-images.managed=true $(RUN_FLAGS) -e PORT=$(PORT) \
-	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(VARIANT)
+	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(STEP)
 
 .PHONY: report
 # With `make all report`, even under -j2, measure only once the builds are done.
@@ -91,7 +91,7 @@ unit: ## Run the Go unit tests (no Docker needed).
 
 .PHONY: lint
 lint: tools ## Lint every Dockerfile with hadolint and every shell script with shellcheck.
-	$(BIN)/hadolint $(addsuffix /Dockerfile,$(ALL_VARIANTS))
+	$(BIN)/hadolint $(addsuffix /Dockerfile,$(ALL_STEPS))
 	shellcheck scripts/*.sh .ci/run
 
 .PHONY: e2e
@@ -133,13 +133,13 @@ endef
 
 .PHONY: clean
 clean: clean-containers ## Remove this project's images and containers (found by label), and nothing else.
-	$(call remove-listed,$(DOCKER) images -q --filter label=lean-go-images.variant | sort -u,rmi,image(s))
+	$(call remove-listed,$(DOCKER) images -q --filter label=lean-go-images.step | sort -u,rmi,image(s))
 
 .PHONY: clean-containers
 clean-containers: ## Remove containers the tooling started and left behind (found by label).
 	$(call remove-listed,$(DOCKER) ps -aq --filter label=lean-go-images.managed=true,rm,container(s))
 
-# Variant images inherit the offline-base label from their base: keep those.
+# Step images inherit the offline-base label from their base: keep those.
 .PHONY: clean-bases
 clean-bases: ## Remove the base images that offline-bases built (found by label).
-	$(call remove-listed,comm -23 <($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u) <($(DOCKER) images -q --filter label=lean-go-images.variant | sort -u),rmi,image(s))
+	$(call remove-listed,comm -23 <($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u) <($(DOCKER) images -q --filter label=lean-go-images.step | sort -u),rmi,image(s))

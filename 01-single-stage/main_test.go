@@ -1,5 +1,5 @@
 // The server's unit tests live beside the first copy of main.go only: the
-// identity test in scripts/internal/variants proves the other three copies are
+// identity test in scripts/internal/steps proves the other three copies are
 // the same bytes, so these tests cover all four.
 package main
 

@@ -14,7 +14,7 @@ import (
 	"os"
 	"slices"
 
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 func main() {
@@ -26,12 +26,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	root, err := variants.Root()
+	root, err := steps.Root()
 	if err != nil {
 		log.Fatal(err)
 	}
 	fsys := os.DirFS(root)
-	vs, err := variants.Find(fsys)
+	vs, err := steps.Find(fsys)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -144,9 +144,9 @@ func makeCallsIn(code string, line int) []makeCall {
 }
 
 // checkMakeTargets checks that every make target and variable a README
-// names exists in the Makefile. variant reports whether a pattern rule's stem
+// names exists in the Makefile. step reports whether a pattern rule's stem
 // is acceptable (build-% is only defined for the step directories).
-func checkMakeTargets(name, text string, mf makefile, variant func(stem string) bool) []string {
+func checkMakeTargets(name, text string, mf makefile, step func(stem string) bool) []string {
 	var problems []string
 	for _, c := range makeCalls(text) {
 		for _, t := range c.Targets {
@@ -154,7 +154,7 @@ func checkMakeTargets(name, text string, mf makefile, variant func(stem string) 
 			switch {
 			case !ok:
 				problems = append(problems, fmt.Sprintf("%s:%d: make %s: no such target in the Makefile", name, c.Line, t))
-			case pattern != "" && variant != nil && !variant(stem):
+			case pattern != "" && step != nil && !step(stem):
 				problems = append(problems, fmt.Sprintf("%s:%d: make %s: %q is not a step directory (the Makefile's %s needs one)", name, c.Line, t, stem, pattern))
 			}
 		}
@@ -438,7 +438,7 @@ func checkDiffs(fsys fs.FS, steps []string, name string) (problems []string, upd
 // placeholder is what a num marker holds before anything was measured.
 const placeholder = "TBD"
 
-// checkNums checks that every <!-- num:COLUMN:VARIANT --> figure of a text
+// checkNums checks that every <!-- num:COLUMN:STEP --> figure of a text
 // equals the value measured for that key, and returns the text with every
 // figure refreshed from values.
 func checkNums(name, text string, values map[string]string) (problems []string, updated string) {
@@ -450,7 +450,7 @@ func checkNums(name, text string, values map[string]string) (problems []string, 
 		want, ok := values[m.Key]
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> names no value of RESULTS.md (column %q, variant %q); known keys: %s", name, m.Line, m.Key, m.Column(), m.Variant(), strings.Join(sortedKeys(values), ", ")))
+			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> names no value of RESULTS.md (column %q, step %q); known keys: %s", name, m.Line, m.Key, m.Column(), m.Step(), strings.Join(sortedKeys(values), ", ")))
 		case m.Value != want:
 			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> says %q, RESULTS.md says %q (refresh with: go test ./scripts/docs -run TestLessons -update)", name, m.Line, m.Key, m.Value, want))
 		}

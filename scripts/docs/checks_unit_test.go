@@ -73,7 +73,7 @@ func TestCodeSpans(t *testing.T) {
 
 const testMakefile = `# comment: fake: target
 IMAGE ?= lean-go-images
-VARIANT ?= 04-scratch-static
+STEP ?= 04-scratch-static
 export BIN_DIR := $(BIN)
 SHELL := bash
 
@@ -102,7 +102,7 @@ func TestParseMakefile(t *testing.T) {
 	if !slices.Equal(mf.Patterns, []string{"build-%"}) {
 		t.Errorf("patterns = %v, want [build-%%]", mf.Patterns)
 	}
-	for _, v := range []string{"IMAGE", "VARIANT", "BIN_DIR", "SHELL"} {
+	for _, v := range []string{"IMAGE", "STEP", "BIN_DIR", "SHELL"} {
 		if !mf.Vars[v] {
 			t.Errorf("variable %s not found", v)
 		}
@@ -132,7 +132,7 @@ func TestMakeCalls(t *testing.T) {
 	}{
 		{"inline", "Run `make all && make report`, then read.", []string{"all", "report"}},
 		{"prose is not code", "This will make sure that make all works.", nil},
-		{"vars after make", "`make run VARIANT=02-multi-stage PORT=8081`", []string{"run VARIANT= PORT="}},
+		{"vars after make", "`make run STEP=02-multi-stage PORT=8081`", []string{"run STEP= PORT="}},
 		{"env before make", "```sh\nOFFLINE=1 make test\n```", []string{"test"}},
 		{"prompt and comment", "```console\n$ make vet unit # both\n```", []string{"vet unit"}},
 		{"flags skipped", "`make -n all`", []string{"all"}},
@@ -322,7 +322,7 @@ func TestCheckNums(t *testing.T) {
 		{"stale and placeholder", "<!-- num:size:01-a -->783 MB<!-- /num --> <!-- num:size:02-b -->TBD<!-- /num -->",
 			"<!-- num:size:01-a -->940 MB<!-- /num --> <!-- num:size:02-b -->120 MB<!-- /num -->",
 			[]string{`R.md:1: <!-- num:size:01-a --> says "783 MB", RESULTS.md says "940 MB"`, `says "TBD"`}},
-		{"unknown key", "<!-- num:binary:01-a -->7 MB<!-- /num -->", "", []string{`names no value of RESULTS.md (column "binary", variant "01-a")`}},
+		{"unknown key", "<!-- num:binary:01-a -->7 MB<!-- /num -->", "", []string{`names no value of RESULTS.md (column "binary", step "01-a")`}},
 		{"malformed", "<!-- num:size:01-a -->940 MB", "", []string{"R.md: line 1: <!-- num:size:01-a --> is not closed"}},
 	}
 	for _, tt := range tests {

@@ -11,27 +11,27 @@ import (
 	"testing"
 
 	"lean-go-images/scripts/internal/docnums"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 var update = flag.Bool("update", false, "rewrite the lessons' diffs from the Dockerfiles and their figures from RESULTS.md")
 
 // repo returns the repository root and the workshop's steps.
-func repo(t *testing.T) (root string, fsys fs.FS, steps []string) {
+func repo(t *testing.T) (root string, fsys fs.FS, names []string) {
 	t.Helper()
-	root, err := variants.Root()
+	root, err := steps.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
 	fsys = os.DirFS(root)
-	vs, err := variants.Find(fsys)
+	vs, err := steps.Find(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range vs {
-		steps = append(steps, v.Name)
+		names = append(names, v.Name)
 	}
-	return root, fsys, steps
+	return root, fsys, names
 }
 
 // repoReadmes returns the READMEs of the repository and their texts.
@@ -259,7 +259,7 @@ func TestNoBareSizes(t *testing.T) {
 			prose := marker.ReplaceAllString(l.Text, "")
 			for _, f := range sizeFigure.FindAllString(prose, -1) {
 				if !slices.Contains(cited, f) {
-					t.Errorf("%s:%d: bare size %q: wrap a measured figure in <!-- num:COLUMN:VARIANT -->...<!-- /num --> (or cite its source)", n, l.N, f)
+					t.Errorf("%s:%d: bare size %q: wrap a measured figure in <!-- num:COLUMN:STEP -->...<!-- /num --> (or cite its source)", n, l.N, f)
 				}
 			}
 		}

@@ -23,7 +23,7 @@ import (
 
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/hardening"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 // TestMain runs the tests, then removes what they shared (sharedDir: the
@@ -37,17 +37,17 @@ func TestMain(m *testing.M) {
 }
 
 // testEnv is what every e2e test runs against: the repository, the image
-// repository (IMAGE, lean-go-images by default), the variants, and their
-// images as docker image inspect saw them, by variant name.
+// repository (IMAGE, lean-go-images by default), the steps, and their
+// images as docker image inspect saw them, by step name.
 type testEnv struct {
 	root string
 	repo string
-	vs   []variants.Variant
+	vs   []steps.Step
 	imgs map[string]dockercli.Image
 }
 
-// setup checks Docker, finds the repository and its variants, and inspects
-// every variant's image. It fails, not skips, when Docker or an image is
+// setup checks Docker, finds the repository and its steps, and inspects
+// every step's image. It fails, not skips, when Docker or an image is
 // missing.
 func setup(t *testing.T) testEnv {
 	t.Helper()
@@ -56,11 +56,11 @@ func setup(t *testing.T) testEnv {
 	if _, err := dockercli.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	root, err := variants.Root()
+	root, err := steps.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := variants.Find(os.DirFS(root))
+	vs, err := steps.Find(os.DirFS(root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +78,9 @@ func setup(t *testing.T) testEnv {
 	return e
 }
 
-// eachVariant runs f on every variant, each in a parallel subtest, after
+// eachStep runs f on every step, each in a parallel subtest, after
 // setup has checked Docker and the images.
-func eachVariant(t *testing.T, f func(t *testing.T, te testEnv, v variants.Variant)) {
+func eachStep(t *testing.T, f func(t *testing.T, te testEnv, v steps.Step)) {
 	t.Helper()
 	te := setup(t)
 	for _, v := range te.vs {
@@ -92,7 +92,7 @@ func eachVariant(t *testing.T, f func(t *testing.T, te testEnv, v variants.Varia
 }
 
 func TestServesLockedDownAndHealthy(t *testing.T) {
-	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+	eachStep(t, func(t *testing.T, te testEnv, v steps.Step) {
 		// startHardened waits for GET / to answer Hello world!, locked
 		// down (hardening.LockedDown) and limited. A 1 s interval runs the
 		// image's own HEALTHCHECK command sooner than its 10 s default,

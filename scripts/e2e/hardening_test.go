@@ -1,10 +1,10 @@
 //go:build e2e
 
-// Hardening tests: every variant runs under tight limits, the slim ones as a
+// Hardening tests: every step runs under tight limits, the slim ones as a
 // non-root user with no shell, survives abusive clients and a short load run
 // on 127.0.0.1, and stops cleanly on SIGTERM. The checks themselves live in
 // scripts/internal/hardening, which make report runs too; these tests hold
-// each variant to them. Each top-level test runs the variants in parallel
+// each step to them. Each top-level test runs the steps in parallel
 // (and in parallel with the other hardening tests); every abusive loop is
 // bounded in count and in time.
 //
@@ -28,10 +28,10 @@ import (
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/load"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
-// expectation is what the hardening tests expect of one variant.
+// expectation is what the hardening tests expect of one step.
 type expectation struct {
 	root  bool // runs as uid 0: only the naive baseline
 	shell bool // has /bin/sh and a package manager in the image
@@ -44,11 +44,11 @@ var expected = map[string]expectation{
 	"04-scratch-static": {},
 }
 
-func expectationFor(t *testing.T, v variants.Variant) expectation {
+func expectationFor(t *testing.T, v steps.Step) expectation {
 	t.Helper()
 	e, ok := expected[v.Name]
 	if !ok {
-		t.Fatalf("no hardening expectations for variant %s: add it to expected in scripts/e2e/hardening_test.go", v.Name)
+		t.Fatalf("no hardening expectations for step %s: add it to expected in scripts/e2e/hardening_test.go", v.Name)
 	}
 	return e
 }
@@ -85,7 +85,7 @@ func expect(t *testing.T, c hardening.Check) {
 
 func TestHardeningServesUnderLimits(t *testing.T) {
 	t.Parallel()
-	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+	eachStep(t, func(t *testing.T, te testEnv, v steps.Step) {
 		e := expectationFor(t, v)
 		c := startHardened(t, v.Image(te.repo))
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -97,7 +97,7 @@ func TestHardeningServesUnderLimits(t *testing.T) {
 		}
 		expect(t, hardening.Limits(p))
 
-		// The root filesystem really is read-only (only a variant with a
+		// The root filesystem really is read-only (only a step with a
 		// shell has a program to try writing with).
 		if e.shell {
 			_, err = dockercli.Output(ctx, "exec", c.ID, "touch", "/written-by-e2e")
@@ -111,7 +111,7 @@ func TestHardeningServesUnderLimits(t *testing.T) {
 
 func TestNonRootUser(t *testing.T) {
 	t.Parallel()
-	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+	eachStep(t, func(t *testing.T, te testEnv, v steps.Step) {
 		e := expectationFor(t, v)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -144,7 +144,7 @@ func TestNonRootUser(t *testing.T) {
 // package manager; the first two, as a control, must have both.
 func TestNoShellNoPackageManager(t *testing.T) {
 	t.Parallel()
-	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+	eachStep(t, func(t *testing.T, te testEnv, v steps.Step) {
 		e := expectationFor(t, v)
 		image := v.Image(te.repo)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -264,7 +264,7 @@ func listFiles(ctx context.Context, image string) ([]string, error) {
 	return files, nil
 }
 
-// TestAbuse runs abusive clients against every variant, on 127.0.0.1, then
+// TestAbuse runs abusive clients against every step, on 127.0.0.1, then
 // checks that the server still answers. The slowloris clients, which take
 // ReadHeaderTimeout to be cut off, all start first and run alongside the
 // other checks, so the test lasts about ReadHeaderTimeout however few
@@ -304,7 +304,7 @@ func TestAbuse(t *testing.T) {
 	}
 }
 
-// TestHardeningUnderLoad runs the load generator against each variant in
+// TestHardeningUnderLoad runs the load generator against each step in
 // turn (not in parallel: the numbers would share the CPUs), under the same
 // limits: no request may fail and the container may not run out of memory
 // or processes. LGI_LOAD_DURATION sets each run's length (default 1s; make
@@ -342,7 +342,7 @@ func TestHardeningUnderLoad(t *testing.T) {
 			if base == 0 {
 				base = res.RequestsPerSec
 			}
-			t.Logf("%s; %.2fx the first variant", res, res.RequestsPerSec/base)
+			t.Logf("%s; %.2fx the first step", res, res.RequestsPerSec/base)
 		})
 	}
 }
@@ -351,7 +351,7 @@ func TestHardeningUnderLoad(t *testing.T) {
 // shut down gracefully well before that, and exit 0.
 func TestStopIsGraceful(t *testing.T) {
 	t.Parallel()
-	eachVariant(t, func(t *testing.T, te testEnv, v variants.Variant) {
+	eachStep(t, func(t *testing.T, te testEnv, v steps.Step) {
 		c := startHardened(t, v.Image(te.repo))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -51,7 +51,7 @@ func TestReportInterrupted(t *testing.T) {
 			cmd := exec.CommandContext(ctx, e.bin, "-image", e.repo, "-dive", e.dive, "-hadolint", e.hadolint,
 				"-out", dir, "-readme", filepath.Join(dir, "README.md"))
 			cmd.Dir = e.root
-			cmd.Env = append(os.Environ(), "VARIANTS=")
+			cmd.Env = append(os.Environ(), "STEPS=")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
 				t.Fatal(err)

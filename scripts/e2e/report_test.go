@@ -20,7 +20,7 @@ import (
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/docnums"
 	"lean-go-images/scripts/internal/hardening"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 // reportResults is the part of results.json that these tests check, read
@@ -31,7 +31,7 @@ type reportResults struct {
 	Bases         []struct {
 		Ref, ID, Provenance string
 	} `json:"bases"`
-	Variants []struct {
+	Steps []struct {
 		Name            string `json:"name"`
 		ImageID         string `json:"imageId"`
 		SizeBytes       int64  `json:"sizeBytes"`
@@ -65,7 +65,7 @@ type reportResults struct {
 		} `json:"runtime"`
 		Hardened *reportHardened `json:"hardened"`
 		Load     *reportLoad     `json:"load"`
-	} `json:"variants"`
+	} `json:"steps"`
 }
 
 type reportHardened struct {
@@ -157,7 +157,7 @@ func reportBinary(root string) (string, error) {
 
 // run runs the report into dir and returns its exit status, its output and
 // its process ID, which names its containers.
-func (e reportEnv) run(t *testing.T, dir string, variantList string, args ...string) (code int, out string, pid int) {
+func (e reportEnv) run(t *testing.T, dir string, stepList string, args ...string) (code int, out string, pid int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -168,7 +168,7 @@ func (e reportEnv) run(t *testing.T, dir string, variantList string, args ...str
 	all := append([]string{"-image", e.repo, "-dive", e.dive, "-hadolint", e.hadolint, "-out", dir, "-readme", readme}, args...)
 	cmd := exec.CommandContext(ctx, e.bin, all...)
 	cmd.Dir = e.root
-	cmd.Env = append(os.Environ(), "VARIANTS="+variantList)
+	cmd.Env = append(os.Environ(), "STEPS="+stepList)
 	b, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -201,13 +201,13 @@ func TestReport(t *testing.T) {
 		t.Fatalf("report failed (exit %d):\n%s", code, out)
 	}
 	r := readReportResults(t, dir)
-	if r.SchemaVersion != 1 || r.ImageRepo != e.repo || len(r.Variants) != len(e.vs) {
-		t.Fatalf("results.json: schema %d, repo %q, %d variants; want 1, %q, %d", r.SchemaVersion, r.ImageRepo, len(r.Variants), e.repo, len(e.vs))
+	if r.SchemaVersion != 1 || r.ImageRepo != e.repo || len(r.Steps) != len(e.vs) {
+		t.Fatalf("results.json: schema %d, repo %q, %d steps; want 1, %q, %d", r.SchemaVersion, r.ImageRepo, len(r.Steps), e.repo, len(e.vs))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	for i, v := range e.vs {
-		got := r.Variants[i]
+		got := r.Steps[i]
 		img := e.imgs[v.Name]
 		t.Run(v.Name, func(t *testing.T) {
 			if got.Name != v.Name || got.ImageID != img.ID || got.SizeBytes != img.Size {
@@ -368,7 +368,7 @@ func checkReportLayers(t *testing.T, ctx context.Context, image string, img dock
 }
 
 // checkReportHadolint runs hadolint as make lint does and compares counts.
-func checkReportHadolint(t *testing.T, e reportEnv, v variants.Variant, count, listed int) {
+func checkReportHadolint(t *testing.T, e reportEnv, v steps.Step, count, listed int) {
 	t.Helper()
 	cmd := exec.Command(e.hadolint, "--format", "json", "--no-fail", v.Dockerfile())
 	cmd.Dir = e.root
@@ -466,7 +466,7 @@ func withoutRuntime(t *testing.T, b []byte) map[string]any {
 		t.Fatal(err)
 	}
 	delete(m, "generatedAt")
-	vs, _ := m["variants"].([]any)
+	vs, _ := m["steps"].([]any)
 	for _, v := range vs {
 		v := v.(map[string]any)
 		delete(v, "runtime")
@@ -487,8 +487,8 @@ func TestReportUsageAndMissingImage(t *testing.T) {
 	e := newReportEnv(t)
 	dir := t.TempDir()
 	code, out, _ := e.run(t, dir, "09-nope")
-	if code != 2 || !strings.Contains(out, `report: unknown variant "09-nope"`) {
-		t.Errorf("unknown variant: exit %d, %q; want 2 and the unknown variant", code, out)
+	if code != 2 || !strings.Contains(out, `report: unknown step "09-nope"`) {
+		t.Errorf("unknown step: exit %d, %q; want 2 and the unknown step", code, out)
 	}
 	e.repo = "lean-go-images-e2e-absent"
 	code, out, _ = e.run(t, dir, "03-distroless")

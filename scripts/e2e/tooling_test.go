@@ -2,7 +2,7 @@
 
 // Tooling tests: provoke each way the workshop's tooling can fail (no
 // Docker, daemon down, no permission, no buildx, a missing or wrong tool, a
-// missing image or Dockerfile, an unknown variant) and check that the user
+// missing image or Dockerfile, an unknown step) and check that the user
 // gets a non-zero exit and one clear line that says what to do.
 //
 // Commands that build or could change anything run in a temporary copy of the
@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 // helperEnv selects what TestToolingHelper does when the tooling test runs
@@ -43,7 +43,7 @@ func TestToolingHelper(t *testing.T) {
 		t.Skip("run by TestTooling as a command")
 	case "setup":
 		e := setup(t)
-		fmt.Printf("setup ok: %d variants (%s) in %s\n", len(e.vs), variants.Names(e.vs), e.repo)
+		fmt.Printf("setup ok: %d steps (%s) in %s\n", len(e.vs), steps.Names(e.vs), e.repo)
 	default:
 		t.Fatalf("unknown %s=%q", helperEnv, os.Getenv(helperEnv))
 	}
@@ -68,7 +68,7 @@ type toolCase struct {
 }
 
 func TestTooling(t *testing.T) {
-	root, err := variants.Root()
+	root, err := steps.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,12 +80,12 @@ func TestTooling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := variants.Find(os.DirFS(root))
+	vs, err := steps.Find(os.DirFS(root))
 	if err != nil {
 		t.Fatal(err)
 	}
 	last := vs[len(vs)-1].Name
-	names := strings.Join(strings.Fields(strings.ReplaceAll(variants.Names(vs), ",", " ")), " ")
+	names := strings.Join(strings.Fields(strings.ReplaceAll(steps.Names(vs), ",", " ")), " ")
 
 	// PATH settings the cases use.
 	path := os.Getenv("PATH")
@@ -142,22 +142,22 @@ func TestTooling(t *testing.T) {
 			want: last + " has main.go but no Dockerfile"},
 
 		// make run.
-		{name: "make run/unknown VARIANT", cmd: []string{"make", "run", "VARIANT=nope"}, wantCode: 2,
-			want: "make: unknown VARIANT 'nope': choose from " + names},
-		{name: "make run/image missing", cmd: []string{"make", "run", "VARIANT=" + last, "IMAGE=lgi-missing-repo"}, wantCode: 2,
+		{name: "make run/unknown STEP", cmd: []string{"make", "run", "STEP=nope"}, wantCode: 2,
+			want: "make: unknown STEP 'nope': choose from " + names},
+		{name: "make run/image missing", cmd: []string{"make", "run", "STEP=" + last, "IMAGE=lgi-missing-repo"}, wantCode: 2,
 			want: "make: image lgi-missing-repo:" + last + " is missing: run make all (or make build-" + last + ")"},
-		{name: "make run/docker not installed", cmd: []string{"make", "run", "VARIANT=" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
+		{name: "make run/docker not installed", cmd: []string{"make", "run", "STEP=" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
 			want: "preflight: " + notInstalled},
-		{name: "make run/daemon down", cmd: []string{"make", "run", "VARIANT=" + last}, env: []string{daemonDown}, wantCode: 2,
+		{name: "make run/daemon down", cmd: []string{"make", "run", "STEP=" + last}, env: []string{daemonDown}, wantCode: 2,
 			want: "preflight: " + notRunning},
-		{name: "make run/no permission on docker.sock", cmd: []string{"make", "run", "VARIANT=" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
+		{name: "make run/no permission on docker.sock", cmd: []string{"make", "run", "STEP=" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
 			want: "preflight: " + noPermission},
 
 		// make build-% (in the copy: it runs scripts/ensure-bases.sh first).
-		{name: "make build/unknown variant", copy: true, cmd: []string{"make", "build-nope"}, wantCode: 2,
-			want: "make: unknown variant 'nope': choose from " + names},
-		{name: "make build/unknown variant, docker not installed", copy: true, cmd: []string{"make", "build-nope"}, env: []string{"PATH=" + noDocker}, wantCode: 2,
-			want: "make: unknown variant 'nope': choose from " + names},
+		{name: "make build/unknown step", copy: true, cmd: []string{"make", "build-nope"}, wantCode: 2,
+			want: "make: unknown step 'nope': choose from " + names},
+		{name: "make build/unknown step, docker not installed", copy: true, cmd: []string{"make", "build-nope"}, env: []string{"PATH=" + noDocker}, wantCode: 2,
+			want: "make: unknown step 'nope': choose from " + names},
 		{name: "make build/Dockerfile missing", copy: true, mutate: dropDockerfile, cmd: []string{"make", "build-" + last}, wantCode: 2,
 			want: "make: " + last + "/Dockerfile is missing: restore it"},
 		{name: "make build/docker not installed", copy: true, cmd: []string{"make", "build-" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
@@ -188,13 +188,13 @@ func TestTooling(t *testing.T) {
 			want: "tools: usage: scripts/tools.sh [--check]"},
 	}
 
-	// make report: a missing image and an unknown variant. It runs in the
+	// make report: a missing image and an unknown step. It runs in the
 	// copy, so nothing it writes lands here.
 	cases = append(cases,
 		toolCase{name: "report/image missing", copy: true, cmd: []string{"make", "report", "IMAGE=lgi-missing-repo", "BIN=" + filepath.Join(root, "bin")}, wantCode: 2,
 			want: "report: " + vs[0].Name + ": image lgi-missing-repo:" + vs[0].Name + " is missing: run make all"},
-		toolCase{name: "report/unknown VARIANTS", copy: true, cmd: []string{"make", "report", "VARIANTS=nope", "BIN=" + filepath.Join(root, "bin")}, wantCode: 2,
-			want: `report: unknown variant "nope": choose from`},
+		toolCase{name: "report/unknown STEPS", copy: true, cmd: []string{"make", "report", "STEPS=nope", "BIN=" + filepath.Join(root, "bin")}, wantCode: 2,
+			want: `report: unknown step "nope": choose from`},
 	)
 
 	parent := t
@@ -302,7 +302,7 @@ func messageLines(gotest bool, stdout, stderr string) []string {
 }
 
 // cleanEnv is this process's environment without make's own settings (a
-// make e2e run passes its jobserver) and the variant selection, plus
+// make e2e run passes its jobserver) and the step selection, plus
 // OFFLINE=1 so that no case contacts a registry. A case's env comes after
 // it: for a key set twice, the last value wins.
 func cleanEnv() []string {
@@ -310,7 +310,7 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "VARIANT", "VARIANTS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", helperEnv:
+		case "STEP", "STEPS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", helperEnv:
 			continue
 		}
 		env = append(env, kv)

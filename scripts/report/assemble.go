@@ -7,14 +7,14 @@ import (
 	"lean-go-images/scripts/internal/dockercli"
 )
 
-// variant assembles the model of a measured target.
-func (t *target) variant(repo string, baseImgs map[string]dockercli.Image) (Variant, error) {
+// step assembles the model of a measured target.
+func (t *target) step(repo string, baseImgs map[string]dockercli.Image) (Step, error) {
 	ids := t.img.RootFS.Layers
 	if len(t.dive.Layers) != len(ids) {
-		return Variant{}, fmt.Errorf("dive saw %d layers, docker image inspect %d: was the image rebuilt during the report?", len(t.dive.Layers), len(ids))
+		return Step{}, fmt.Errorf("dive saw %d layers, docker image inspect %d: was the image rebuilt during the report?", len(t.dive.Layers), len(ids))
 	}
 	from, nfrom := t.baseLayers(baseImgs)
-	v := Variant{
+	v := Step{
 		Name: t.v.Name, Image: t.v.Image(repo), ImageID: t.img.ID, Dockerfile: t.v.Dockerfile(),
 		Bases:     slices.Concat([]string{}, t.bases),
 		SizeBytes: t.img.Size, Binary: t.dive.Facts.Binary, BinaryBytes: t.dive.Facts.BinaryBytes,
@@ -29,7 +29,7 @@ func (t *target) variant(repo string, baseImgs map[string]dockercli.Image) (Vari
 	}
 	for i, l := range t.dive.Layers {
 		if l.DiffID != ids[i] {
-			return Variant{}, fmt.Errorf("dive's layer %d is %s, docker image inspect's %s: was the image rebuilt during the report?", i, l.DiffID, ids[i])
+			return Step{}, fmt.Errorf("dive's layer %d is %s, docker image inspect's %s: was the image rebuilt during the report?", i, l.DiffID, ids[i])
 		}
 		layer := Layer{Index: i, DiffID: l.DiffID, SizeBytes: l.SizeBytes, CompressedBytes: t.gz[l.DiffID], Empty: l.Empty, Command: l.Command}
 		if i < nfrom {

@@ -15,9 +15,9 @@ import (
 // offlineLabel marks the look-alike base images that make offline-bases builds.
 const offlineLabel = "lean-go-images.offline-base"
 
-// inspectVariant returns the variant's image, or an error that says how to
+// inspectStep returns the step's image, or an error that says how to
 // get it.
-func inspectVariant(ctx context.Context, image string) (dockercli.Image, error) {
+func inspectStep(ctx context.Context, image string) (dockercli.Image, error) {
 	img, err := dockercli.InspectImage(ctx, image)
 	if errors.Is(err, dockercli.ErrNoImage) {
 		return img, fmt.Errorf("image %s is missing: run make all", image)
@@ -26,7 +26,7 @@ func inspectVariant(ctx context.Context, image string) (dockercli.Image, error) 
 }
 
 // inspectBase returns a base image's provenance. A base that is no longer
-// present is reported as Absent rather than failing the report: the variant
+// present is reported as Absent rather than failing the report: the step
 // image, which is what is measured, does not need it.
 func inspectBase(ctx context.Context, ref string) (Base, dockercli.Image, error) {
 	img, err := dockercli.InspectImage(ctx, ref)

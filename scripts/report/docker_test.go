@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"lean-go-images/scripts/internal/dockercli"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 // readInspect reads a docker image inspect fixture from testdata/inspect.
@@ -98,9 +98,9 @@ func TestParseHadolint(t *testing.T) {
 	}
 }
 
-// TestAssembleVariant builds a variant's model from the real dive and
+// TestAssembleStep builds a step's model from the real dive and
 // inspect fixtures of 01-single-stage, as measure does.
-func TestAssembleVariant(t *testing.T) {
+func TestAssembleStep(t *testing.T) {
 	d, err := readDive(strings.NewReader(string(readFixture(t, "dive/01-single-stage.json"))), "01")
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestAssembleVariant(t *testing.T) {
 	img := readInspect(t, "01-single-stage.json")
 	golang := readInspect(t, "golang_1.26-trixie.json")
 	tg := &target{
-		v: variants.Variant{Name: "01-single-stage"}, img: img, bases: []string{"golang:1.26-trixie"},
+		v: steps.Step{Name: "01-single-stage"}, img: img, bases: []string{"golang:1.26-trixie"},
 		lint: Lint{Tool: "hadolint", Findings: []Finding{}},
 		dive: summarize(d, img),
 		gz:   map[string]int64{},
@@ -116,7 +116,7 @@ func TestAssembleVariant(t *testing.T) {
 	for i, id := range img.RootFS.Layers {
 		tg.gz[id] = int64(1000 * (i + 1))
 	}
-	v, err := tg.variant("lean-go-images", map[string]dockercli.Image{"golang:1.26-trixie": golang})
+	v, err := tg.step("lean-go-images", map[string]dockercli.Image{"golang:1.26-trixie": golang})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestAssembleVariant(t *testing.T) {
 	// An image rebuilt between dive and inspect is an error, not a report.
 	tg.img.RootFS.Layers = append([]string{}, img.RootFS.Layers...)
 	tg.img.RootFS.Layers[4] = "sha256:feed"
-	if _, err := tg.variant("lean-go-images", nil); err == nil || !strings.Contains(err.Error(), "rebuilt") {
+	if _, err := tg.step("lean-go-images", nil); err == nil || !strings.Contains(err.Error(), "rebuilt") {
 		t.Errorf("mismatched layers: error %v, want one about a rebuilt image", err)
 	}
 }

@@ -11,18 +11,18 @@ import (
 	"lean-go-images/scripts/internal/load"
 )
 
-// The hardened run: every variant is started once more, locked down and
+// The hardened run: every step is started once more, locked down and
 // limited (hardening.Flags), and goes through the checks that the e2e tests
-// assert (scripts/internal/hardening), then, one variant at a time, the
+// assert (scripts/internal/hardening), then, one step at a time, the
 // load rounds. It runs after the runtime measurements, alone.
 //
 // The slowloris check waits for the server's ReadHeaderTimeout (5 s), so its
-// clients start first, one per variant, and trickle their bytes while the
+// clients start first, one per step, and trickle their bytes while the
 // other checks and the load rounds run: one idle connection does not
 // disturb a load run measurably, and the phase lasts about as long as the
 // load rounds rather than 5 s more.
 
-// hardenedHost is a variant's container in the hardened run.
+// hardenedHost is a step's container in the hardened run.
 type hardenedHost struct {
 	image  string // image ID
 	user   string // the image's USER
@@ -51,7 +51,7 @@ func (h *hardenedHost) hardened() *Hardened {
 }
 
 // runHardened runs the hardened checks and, unless cfg.load is 0, the load
-// rounds on every target. It returns their results in ts order; a variant
+// rounds on every target. It returns their results in ts order; a step
 // that does not serve under the flags has failed checks and no load figures.
 // Its errors are the report's own (interrupted, Docker gone), not findings.
 func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, []*Load, error) {
@@ -152,17 +152,17 @@ func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, [
 	return out, loads, nil
 }
 
-// How the load time of each variant is split. Rates on a shared 2-core
+// How the load time of each step is split. Rates on a shared 2-core
 // machine swing by 10 to 15 % from one sub-second run to the next, and a
 // slow stretch (another job's burst) lasts about a second. So the report
-// runs short rounds: each round loads every variant once, one after the
-// other, in an order that rotates from round to round (with n variants and
-// n rounds, every variant runs once in every place), and keeps the median of
+// runs short rounds: each round loads every step once, one after the
+// other, in an order that rotates from round to round (with n steps and
+// n rounds, every step runs once in every place), and keeps the median of
 // the rounds. The ratio to the baseline is taken round by round, between
 // runs a fraction of a second apart, which a slow stretch affects alike. A
 // short warm-up first, not counted, opens the connections and brings the
-// server's pages in. The default, 1 s per variant, is four rounds of 0.25 s
-// for the four variants: about 10,000 requests a round, enough for an exact
+// server's pages in. The default, 1 s per step, is four rounds of 0.25 s
+// for the four steps: about 10,000 requests a round, enough for an exact
 // p99, and short enough that a warm make report stays well under 15 s.
 // Longer rounds do not narrow the swing here: it comes from the machine.
 const (
@@ -171,7 +171,7 @@ const (
 	minLoadRound = 100 * time.Millisecond
 )
 
-// loadPlan is how the load time of each variant is split.
+// loadPlan is how the load time of each step is split.
 type loadPlan struct {
 	rounds int
 	round  time.Duration
@@ -179,8 +179,8 @@ type loadPlan struct {
 	conns  int
 }
 
-// planLoad splits total, the load time of each of n variants, into rounds:
-// as many as the variants, at least 3 (an odd number has a true median),
+// planLoad splits total, the load time of each of n steps, into rounds:
+// as many as the steps, at least 3 (an odd number has a true median),
 // fewer when a round would be shorter than minLoadRound.
 func planLoad(total time.Duration, n int) loadPlan {
 	rounds := max(3, n)
@@ -190,8 +190,8 @@ func planLoad(total time.Duration, n int) loadPlan {
 	return loadPlan{rounds: rounds, round: total / time.Duration(rounds), warmup: loadWarmup, conns: load.DefaultConns}
 }
 
-// runLoad runs the load rounds against urls, one variant at a time, and
-// returns each variant's figures; an empty URL skips the variant. The first
+// runLoad runs the load rounds against urls, one step at a time, and
+// returns each step's figures; an empty URL skips the step. The first
 // URL is the baseline's.
 func runLoad(ctx context.Context, p loadPlan, urls []string) ([]*Load, error) {
 	var idx []int
@@ -221,7 +221,7 @@ func runLoad(ctx context.Context, p loadPlan, urls []string) ([]*Load, error) {
 	return summarizeLoad(p, rounds, positions), nil
 }
 
-// summarizeLoad returns each variant's figures from its rounds (none: nil);
+// summarizeLoad returns each step's figures from its rounds (none: nil);
 // rounds[0] are the baseline's.
 func summarizeLoad(p loadPlan, rounds [][]load.Result, positions [][]int) []*Load {
 	out := make([]*Load, len(rounds))

@@ -45,7 +45,7 @@ func TestSummarizeLoad(t *testing.T) {
 	p := loadPlan{rounds: 3, round: 300 * time.Millisecond, warmup: loadWarmup, conns: 32}
 	got := summarizeLoad(p, rounds, positions)
 	if got[1] != nil {
-		t.Errorf("a variant with no rounds has load figures: %+v", got[1])
+		t.Errorf("a step with no rounds has load figures: %+v", got[1])
 	}
 	b, v := got[0], got[2]
 	if b.RequestsPerSec != 40000 || b.VsBaseline == nil || *b.VsBaseline != 1 || b.P99Ns != int64(5*ms) {
@@ -53,10 +53,10 @@ func TestSummarizeLoad(t *testing.T) {
 	}
 	// Ratios by round: 1.05, 1.1, 1.0; their median is 1.05, not the ratio of the medians (42000/40000 is 1.05 too, by chance; p99s 5, 7, 3).
 	if v.RequestsPerSec != 42000 || *v.VsBaseline != 1.05 || v.P50Ns != int64(2*ms) || v.P99Ns != int64(5*ms) {
-		t.Errorf("variant: %+v, vs %v", v, *v.VsBaseline)
+		t.Errorf("step: %+v, vs %v", v, *v.VsBaseline)
 	}
 	if v.Errors != 3 || v.Requests != 12600+9900+13200 || v.Rounds != 3 || len(v.RoundResults) != 3 || v.RoundResults[1].Position != 0 || v.RoundNs != int64(300*ms) {
-		t.Errorf("variant totals: %+v", v)
+		t.Errorf("step totals: %+v", v)
 	}
 	if r := v.RateRange(); r != "33,000–44,000" {
 		t.Errorf("RateRange = %q", r)
@@ -79,9 +79,9 @@ func TestHardenedHost(t *testing.T) {
 			t.Errorf("check %d: %+v", i, c)
 		}
 	}
-	v := Variant{Hardened: out}
+	v := Step{Hardened: out}
 	if s := v.HardenedSummary(); s != "no: did not serve: no answer" {
-		t.Errorf("summary of a variant that did not serve: %q", s)
+		t.Errorf("summary of a step that did not serve: %q", s)
 	}
 	for _, name := range hardening.Names {
 		h.add(hardening.Check{Name: name, OK: true, Detail: "fine"})
@@ -105,7 +105,7 @@ func TestHardenedSummary(t *testing.T) {
 		{&Hardened{Checks: []CheckOutcome{{Name: "x", Detail: strings.Repeat("a", 100)}}}, "no: " + strings.Repeat("a", 59) + "…"},
 	}
 	for _, tt := range tests {
-		if got := (Variant{Hardened: tt.h}).HardenedSummary(); got != tt.want {
+		if got := (Step{Hardened: tt.h}).HardenedSummary(); got != tt.want {
 			t.Errorf("HardenedSummary(%+v) = %q, want %q", tt.h, got, tt.want)
 		}
 	}
@@ -115,10 +115,10 @@ func TestHardenedSummary(t *testing.T) {
 // before the hardened run existed, renders with dashes and a note.
 func TestRenderWithoutHardenedOrLoad(t *testing.T) {
 	r := readResults(t, "results.json")
-	for i := range r.Variants {
-		r.Variants[i].Load = nil
+	for i := range r.Steps {
+		r.Steps[i].Load = nil
 		if i > 0 {
-			r.Variants[i].Hardened = nil
+			r.Steps[i].Hardened = nil
 		}
 	}
 	md, err := renderMarkdown(r)
@@ -130,8 +130,8 @@ func TestRenderWithoutHardenedOrLoad(t *testing.T) {
 			t.Errorf("RESULTS.md lacks %q", want)
 		}
 	}
-	for i := range r.Variants {
-		r.Variants[i].Hardened = nil
+	for i := range r.Steps {
+		r.Steps[i].Hardened = nil
 	}
 	md, _ = renderMarkdown(r)
 	if !strings.Contains(string(md), "## Hardened run\n\nNot run.\n") {

@@ -9,7 +9,7 @@
 //
 // make report builds it into bin/report and runs it, after make all has
 // built the images (go run ./scripts/report works too, but go run turns
-// every failing exit status into 1). For each variant
+// every failing exit status into 1). For each step
 // (each NN-name directory with a Dockerfile), in directory order, it
 // measures the image repo:NN-name with dive (size, wasted bytes, layers),
 // docker image inspect (size, layers, user, base images), docker save
@@ -20,8 +20,8 @@
 // limited (--read-only --cap-drop ALL --security-opt no-new-privileges
 // --pids-limit 64 --memory 64m), puts it through the checks of
 // scripts/internal/hardening (non-root uid, abusive clients, graceful
-// stop) and a short load run on 127.0.0.1 (-load per variant, in rounds
-// that alternate the variants). The VARIANTS environment variable, a
+// stop) and a short load run on 127.0.0.1 (-load per step, in rounds
+// that alternate the steps). The STEPS environment variable, a
 // comma-separated list such as 02-multi-stage,04-scratch-static, measures
 // only those.
 //
@@ -36,8 +36,8 @@
 // Outputs are replaced only when every measurement succeeded: a failed or
 // interrupted run leaves the previous ones as they were and removes its
 // containers and temporary files. Report exits 2 for bad usage (a bad
-// flag, an unknown variant) and 1 for any other failure, after printing one
-// line that names the variant and the image or file at fault.
+// flag, an unknown step) and 1 for any other failure, after printing one
+// line that names the step and the image or file at fault.
 package main
 
 import (
@@ -57,7 +57,7 @@ import (
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/docnums"
 	"lean-go-images/scripts/internal/load"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
 // config is what the command line and the environment ask for.
@@ -73,19 +73,19 @@ type config struct {
 	fresh    bool
 	verbose  bool
 	starts   int
-	load     time.Duration // load time per variant in the hardened run; 0 skips it
-	variants []variants.Variant
+	load     time.Duration // load time per step in the hardened run; 0 skips it
+	steps    []steps.Step
 }
 
 func main() {
-	os.Exit(reportMain(os.Args[1:], os.Getenv("VARIANTS")))
+	os.Exit(reportMain(os.Args[1:], os.Getenv("STEPS")))
 }
 
 // reportMain runs the command and returns its exit status.
-func reportMain(args []string, variantList string) int {
+func reportMain(args []string, stepList string) int {
 	log.SetPrefix("report: ")
 	log.SetFlags(0)
-	cfg, err := parseArgs(args, variantList)
+	cfg, err := parseArgs(args, stepList)
 	if err != nil {
 		var ue usageError
 		switch {
@@ -119,7 +119,7 @@ func reportMain(args []string, variantList string) int {
 	return 0
 }
 
-// usageError is a mistake on the command line or in VARIANTS.
+// usageError is a mistake on the command line or in STEPS.
 type usageError struct {
 	error
 	printed bool // the flag package has printed it already
@@ -127,15 +127,15 @@ type usageError struct {
 
 func (e usageError) Unwrap() error { return e.error }
 
-// parseArgs reads the flags and selects the variants.
-func parseArgs(args []string, variantList string) (*config, error) {
-	root, err := variants.Root()
+// parseArgs reads the flags and selects the steps.
+func parseArgs(args []string, stepList string) (*config, error) {
+	root, err := steps.Root()
 	if err != nil {
 		return nil, err
 	}
 	cfg := &config{root: root, fsys: os.DirFS(root)}
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.StringVar(&cfg.repo, "image", "lean-go-images", "image `repository`; variant V is measured as repository:V")
+	fs.StringVar(&cfg.repo, "image", "lean-go-images", "image `repository`; step V is measured as repository:V")
 	fs.StringVar(&cfg.dive, "dive", filepath.Join(root, "bin", "dive"), "dive binary (make tools installs it)")
 	fs.StringVar(&cfg.hadolint, "hadolint", filepath.Join(root, "bin", "hadolint"), "hadolint binary (make tools installs it)")
 	fs.StringVar(&cfg.out, "out", root, "`directory` for RESULTS.md, results.json and results.svg")
@@ -143,10 +143,10 @@ func parseArgs(args []string, variantList string) (*config, error) {
 	fs.StringVar(&cfg.cacheDir, "cache", filepath.Join(root, ".cache", "report"), "cache `directory`")
 	fs.BoolVar(&cfg.fresh, "fresh", false, "ignore the cache and measure everything again")
 	fs.BoolVar(&cfg.verbose, "v", false, "print how long each measurement takes")
-	fs.IntVar(&cfg.starts, "starts", 5, "container starts per variant for the runtime figures (0: skip them)")
-	fs.DurationVar(&cfg.load, "load", defaultLoad, "load-run `time` per variant on the hardened container, split into rounds that alternate the variants (0: skip it)")
+	fs.IntVar(&cfg.starts, "starts", 5, "container starts per step for the runtime figures (0: skip them)")
+	fs.DurationVar(&cfg.load, "load", defaultLoad, "load-run `time` per step on the hardened container, split into rounds that alternate the steps (0: skip it)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: report [flags]   (VARIANTS=a,b selects variants)\n")
+		fmt.Fprintf(fs.Output(), "usage: report [flags]   (STEPS=a,b selects steps)\n")
 		fs.PrintDefaults()
 	}
 	fs.SetOutput(log.Writer())
@@ -163,11 +163,11 @@ func parseArgs(args []string, variantList string) (*config, error) {
 	case cfg.repo == "":
 		return nil, usageError{errors.New("-image is empty"), false}
 	}
-	all, err := variants.Find(cfg.fsys)
+	all, err := steps.Find(cfg.fsys)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.variants, err = variants.Select(all, variantList); err != nil {
+	if cfg.steps, err = steps.Select(all, stepList); err != nil {
 		return nil, usageError{err, false}
 	}
 	return cfg, nil
@@ -180,7 +180,7 @@ func (cfg *config) logf(format string, args ...any) {
 	}
 }
 
-// report measures the variants and writes the outputs.
+// report measures the steps and writes the outputs.
 func report(ctx context.Context, cfg *config) error {
 	server, err := dockercli.Check(ctx)
 	if err != nil {
@@ -206,7 +206,7 @@ func report(ctx context.Context, cfg *config) error {
 		return err
 	}
 	log.Printf("wrote RESULTS.md, results.json, results.svg and the table in %s (%s, %.1fs)",
-		display(cfg.readme), variants.Names(cfg.variants), time.Since(start).Seconds())
+		display(cfg.readme), steps.Names(cfg.steps), time.Since(start).Seconds())
 	return nil
 }
 

@@ -40,21 +40,21 @@ func writeExec(t *testing.T, dir, name, script string) string {
 }
 
 // runMain runs reportMain and returns its exit status and what it logged.
-func runMain(t *testing.T, args []string, variants string) (int, string) {
+func runMain(t *testing.T, args []string, steps string) (int, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	log.SetOutput(&buf)
 	defer log.SetOutput(os.Stderr)
-	code := reportMain(args, variants)
+	code := reportMain(args, steps)
 	return code, buf.String()
 }
 
 func TestUsage(t *testing.T) {
 	tests := []struct {
-		args     []string
-		variants string
-		code     int
-		want     string
+		args  []string
+		steps string
+		code  int
+		want  string
 	}{
 		{[]string{"-nope"}, "", 2, "flag provided but not defined: -nope"},
 		{[]string{"extra"}, "", 2, `report: unexpected argument "extra"`},
@@ -63,13 +63,13 @@ func TestUsage(t *testing.T) {
 		{[]string{"-load", "-1s"}, "", 2, "report: -load -1s: want 0 (no load run)"},
 		{[]string{"-load", "1h"}, "", 2, "report: -load 1h0m0s: want 0 (no load run) or from 100ms to 5m0s"},
 		{[]string{"-load", "fast"}, "", 2, `invalid value "fast" for flag -load`},
-		{nil, "05-nope", 2, `report: unknown variant "05-nope": choose from 01-single-stage, 02-multi-stage, 03-distroless, 04-scratch-static`},
+		{nil, "05-nope", 2, `report: unknown step "05-nope": choose from 01-single-stage, 02-multi-stage, 03-distroless, 04-scratch-static`},
 		{[]string{"-h"}, "", 0, "usage: report [flags]"},
 	}
 	for _, tt := range tests {
-		code, out := runMain(t, tt.args, tt.variants)
+		code, out := runMain(t, tt.args, tt.steps)
 		if code != tt.code || !strings.Contains(out, tt.want) {
-			t.Errorf("report %q (VARIANTS=%q): exit %d, output %q; want exit %d and %q", tt.args, tt.variants, code, out, tt.code, tt.want)
+			t.Errorf("report %q (STEPS=%q): exit %d, output %q; want exit %d and %q", tt.args, tt.steps, code, out, tt.code, tt.want)
 		}
 	}
 }

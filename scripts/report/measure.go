@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
-	"lean-go-images/scripts/internal/variants"
+	"lean-go-images/scripts/internal/steps"
 )
 
-// A target is one variant being measured.
+// A target is one step being measured.
 type target struct {
-	v     variants.Variant
+	v     steps.Step
 	img   dockercli.Image
 	bases []string // FROM refs of its Dockerfile
 	lint  Lint
@@ -38,11 +38,11 @@ type diveLayerSummary struct {
 	Command   string `json:"command"`
 }
 
-// measure inspects, analyses and runs every selected variant.
+// measure inspects, analyses and runs every selected step.
 func measure(ctx context.Context, cfg *config, server string) (*Results, error) {
 	start := time.Now()
-	ts := make([]*target, len(cfg.variants))
-	for i, v := range cfg.variants {
+	ts := make([]*target, len(cfg.steps))
+	for i, v := range cfg.steps {
 		t, err := newTarget(ctx, cfg, v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", v.Name, err)
@@ -74,7 +74,7 @@ func measure(ctx context.Context, cfg *config, server string) (*Results, error) 
 		Bases:         bases,
 	}
 	for i, t := range ts {
-		v, err := t.variant(cfg.repo, baseImgs)
+		v, err := t.step(cfg.repo, baseImgs)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.v.Name, err)
 		}
@@ -85,7 +85,7 @@ func measure(ctx context.Context, cfg *config, server string) (*Results, error) 
 		if loads != nil {
 			v.Load = loads[i]
 		}
-		res.Variants = append(res.Variants, v)
+		res.Steps = append(res.Steps, v)
 	}
 	return res, nil
 }
@@ -108,9 +108,9 @@ func timeContainers(ctx context.Context, cfg *config, ts []*target) ([]*Runtime,
 	return rts, err
 }
 
-// newTarget inspects a variant's image and reads its Dockerfile's FROM lines.
-func newTarget(ctx context.Context, cfg *config, v variants.Variant) (*target, error) {
-	img, err := inspectVariant(ctx, v.Image(cfg.repo))
+// newTarget inspects a step's image and reads its Dockerfile's FROM lines.
+func newTarget(ctx context.Context, cfg *config, v steps.Step) (*target, error) {
+	img, err := inspectStep(ctx, v.Image(cfg.repo))
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (t *target) compress(ctx context.Context, cfg *config, c *cache[layerSize])
 	return nil
 }
 
-// wrap prefixes a non-nil error with the variant's name.
+// wrap prefixes a non-nil error with the step's name.
 func wrap(name string, err error) error {
 	if err == nil || err == context.Canceled {
 		return err

@@ -9,19 +9,19 @@ import "time"
 // changes meaning or goes away.
 
 // SchemaVersion is the version of the results.json layout.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Results is everything one run of the report measured.
 type Results struct {
 	SchemaVersion int       `json:"schemaVersion"`
 	GeneratedAt   time.Time `json:"generatedAt"` // UTC
 	Host          Host      `json:"host"`
-	ImageRepo     string    `json:"imageRepo"` // variant V is ImageRepo:V
-	// Baseline is the variant the "times smaller" figures compare with: the
-	// first one measured, 01-single-stage unless VARIANTS leaves it out.
-	Baseline string    `json:"baseline"`
-	Bases    []Base    `json:"bases"` // every FROM image of the measured variants
-	Variants []Variant `json:"variants"`
+	ImageRepo     string    `json:"imageRepo"` // step V is ImageRepo:V
+	// Baseline is the step the "times smaller" figures compare with: the
+	// first one measured, 01-single-stage unless STEPS leaves it out.
+	Baseline string `json:"baseline"`
+	Bases    []Base `json:"bases"` // every FROM image of the measured steps
+	Steps    []Step `json:"steps"`
 }
 
 // Host describes the machine and the tools the images were built and measured with.
@@ -51,11 +51,11 @@ type Base struct {
 	RepoDigest string   `json:"repoDigest,omitempty"` // when Pulled
 	SizeBytes  int64    `json:"sizeBytes,omitempty"`
 	GoVersion  string   `json:"goVersion,omitempty"` // its GOLANG_VERSION, in a golang image
-	UsedBy     []string `json:"usedBy"`              // variant names
+	UsedBy     []string `json:"usedBy"`              // step names
 }
 
-// Variant is one measured image.
-type Variant struct {
+// Step is one measured image.
+type Step struct {
 	Name       string   `json:"name"`       // 02-multi-stage
 	Image      string   `json:"image"`      // lean-go-images:02-multi-stage
 	ImageID    string   `json:"imageId"`    // sha256:...
@@ -89,7 +89,7 @@ type Variant struct {
 	// Hardened is the run under locked-down flags and its checks.
 	Hardened *Hardened `json:"hardened,omitempty"`
 	// Load is the load run against the hardened container; absent with
-	// -load 0 or when the variant did not serve under the flags.
+	// -load 0 or when the step did not serve under the flags.
 	Load *Load `json:"load,omitempty"`
 }
 
@@ -122,7 +122,7 @@ type Dive struct {
 	EfficiencyScore  float64 `json:"efficiencyScore"`  // 0..1
 }
 
-// Lint is what a linter found in the variant's Dockerfile.
+// Lint is what a linter found in the step's Dockerfile.
 type Lint struct {
 	Tool     string    `json:"tool"`
 	Count    int       `json:"count"`
@@ -162,7 +162,7 @@ type Posture struct {
 // Tzdata reports whether the image carries a time zone database.
 func (p Posture) Tzdata() bool { return p.ZoneinfoFiles > 0 }
 
-// Runtime is measured by starting the image Starts times, one variant at a time.
+// Runtime is measured by starting the image Starts times, one step at a time.
 type Runtime struct {
 	Flags  []string `json:"flags"`  // docker run flags beyond the report's own
 	Starts int      `json:"starts"` // how many times the image was started
@@ -200,12 +200,12 @@ type CheckOutcome struct {
 }
 
 // Load is a bounded load run of GET / on 127.0.0.1 against the hardened
-// container, with scripts/internal/load. The variants take turns: after a
-// warm-up each, every round runs each variant once, one at a time, in an
+// container, with scripts/internal/load. The steps take turns: after a
+// warm-up each, every round runs each step once, one at a time, in an
 // order that rotates from round to round.
 type Load struct {
 	Conns    int   `json:"conns"`    // keep-alive connections
-	Rounds   int   `json:"rounds"`   // rounds per variant
+	Rounds   int   `json:"rounds"`   // rounds per step
 	RoundNs  int64 `json:"roundNs"`  // the length of one round
 	WarmupNs int64 `json:"warmupNs"` // the warm-up before the rounds, not counted
 	// Requests and Errors are totals over the rounds: successful requests
@@ -217,7 +217,7 @@ type Load struct {
 	RequestsPerSec float64 `json:"requestsPerSec"`
 	P50Ns          int64   `json:"p50Ns"`
 	P99Ns          int64   `json:"p99Ns"`
-	// VsBaseline is the median, over the rounds, of the variant's requests
+	// VsBaseline is the median, over the rounds, of the step's requests
 	// per second divided by the baseline's in the same round: 1 for the
 	// baseline itself; absent when the baseline was not loaded.
 	VsBaseline *float64 `json:"vsBaseline,omitempty"`
@@ -225,9 +225,9 @@ type Load struct {
 	RoundResults []LoadRound `json:"roundResults"`
 }
 
-// LoadRound is one round of one variant.
+// LoadRound is one round of one step.
 type LoadRound struct {
-	Position       int     `json:"position"` // 0-based place of the variant in its round
+	Position       int     `json:"position"` // 0-based place of the step in its round
 	ElapsedNs      int64   `json:"elapsedNs"`
 	Requests       int64   `json:"requests"`
 	Errors         int64   `json:"errors"`

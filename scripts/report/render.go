@@ -84,9 +84,9 @@ func (r *Results) BasesNote() string {
 	return "base images partly local, not pulled"
 }
 
-// BaselineSize is the size of the baseline variant.
+// BaselineSize is the size of the baseline step.
 func (r *Results) BaselineSize() int64 {
-	for _, v := range r.Variants {
+	for _, v := range r.Steps {
 		if v.Name == r.Baseline {
 			return v.SizeBytes
 		}
@@ -106,7 +106,7 @@ func (r *Results) GoBuild() string {
 
 // Starts is how many times each image was started for the runtime figures.
 func (r *Results) Starts() int {
-	for _, v := range r.Variants {
+	for _, v := range r.Steps {
 		if v.Runtime != nil {
 			return v.Runtime.Starts
 		}
@@ -117,19 +117,19 @@ func (r *Results) Starts() int {
 // Date is the day of the measurement, in UTC.
 func (r *Results) Date() string { return r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST") }
 
-// Variant returns the variant called name, or nil.
-func (r *Results) Variant(name string) *Variant {
-	for i := range r.Variants {
-		if r.Variants[i].Name == name {
-			return &r.Variants[i]
+// Step returns the step called name, or nil.
+func (r *Results) Step(name string) *Step {
+	for i := range r.Steps {
+		if r.Steps[i].Name == name {
+			return &r.Steps[i]
 		}
 	}
 	return nil
 }
 
 // HardenedSummary is the Hardened column of the summary: "yes", or "no:"
-// and the first check that failed; "–" when the variant had no hardened run.
-func (v Variant) HardenedSummary() string {
+// and the first check that failed; "–" when the step had no hardened run.
+func (v Step) HardenedSummary() string {
 	h := v.Hardened
 	switch {
 	case h == nil:
@@ -172,7 +172,7 @@ func (h *Hardened) Check(name string) *CheckOutcome {
 
 // HardenedFlags are the flags of the hardened run, nil when none ran.
 func (r *Results) HardenedFlags() []string {
-	for _, v := range r.Variants {
+	for _, v := range r.Steps {
 		if v.Hardened != nil {
 			return v.Hardened.Flags
 		}
@@ -184,7 +184,7 @@ func (r *Results) HardenedFlags() []string {
 // appearance.
 func (r *Results) CheckNames() []string {
 	var names []string
-	for _, v := range r.Variants {
+	for _, v := range r.Steps {
 		if v.Hardened == nil {
 			continue
 		}
@@ -198,9 +198,9 @@ func (r *Results) CheckNames() []string {
 }
 
 // LoadMethod is a load run whose settings (rounds, connections) the Load
-// section describes, nil when no variant had one.
+// section describes, nil when no step had one.
 func (r *Results) LoadMethod() *Load {
-	for _, v := range r.Variants {
+	for _, v := range r.Steps {
 		if v.Load != nil {
 			return v.Load
 		}
@@ -242,7 +242,7 @@ func checkTitle(name string) string {
 }
 
 // checkCell is a check's cell in the hardened run table: yes, or no and
-// what failed, or "not run"; "–" for a check the variant does not have.
+// what failed, or "not run"; "–" for a check the step does not have.
 func checkCell(c *CheckOutcome) string {
 	switch {
 	case c == nil:

@@ -67,7 +67,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, tt.md, md)
-			golden(t, tt.svg, renderSVG(r.Variants))
+			golden(t, tt.svg, renderSVG(r.Steps))
 		})
 	}
 }
@@ -115,7 +115,7 @@ func TestSummaryTable(t *testing.T) {
 			break
 		}
 	}
-	v := r.Variant("04-scratch-static")
+	v := r.Step("04-scratch-static")
 	for _, want := range []string{humanSize(v.SizeBytes), humanSize(v.CompressedBytes), times(r.BaselineSize(), v.SizeBytes), "| 65532 | no |"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("summary row %q lacks %q", row, want)
@@ -127,7 +127,7 @@ func TestSummaryTable(t *testing.T) {
 }
 
 func TestLogBounds(t *testing.T) {
-	lo, hi := logBounds([]Variant{{SizeBytes: 964742500, CompressedBytes: 341000000}, {SizeBytes: 5902498, CompressedBytes: 2523521}})
+	lo, hi := logBounds([]Step{{SizeBytes: 964742500, CompressedBytes: 341000000}, {SizeBytes: 5902498, CompressedBytes: 2523521}})
 	if lo != 1e6 || hi != 1e9 {
 		t.Errorf("logBounds = %v, %v; want 1e6, 1e9", lo, hi)
 	}

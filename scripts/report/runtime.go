@@ -40,7 +40,7 @@ var containerSeq atomic.Int64
 // times each start (docker run until 200 on /) and stop (docker stop). The
 // last container of each image stays up, idle, until all images have been
 // timed; one docker stats call then samples their memory together.
-// names are the variants' names, for errors.
+// names are the steps' names, for errors.
 func measureRuntime(ctx context.Context, images, names []string, starts int) ([]*Runtime, error) {
 	var r runner
 	defer r.remove()

@@ -7,13 +7,13 @@ import (
 	"math"
 )
 
-// The chart: one pair of horizontal bars per variant, image size and
+// The chart: one pair of horizontal bars per step, image size and
 // compressed size, on a log scale. Its background is transparent and its
 // colours are mid-tones, and the text is a mid grey, so that it reads on
 // GitHub's light and dark themes alike.
 const (
 	svgWidth    = 760
-	svgLabelW   = 150 // variant names, right-aligned left of the bars
+	svgLabelW   = 150 // step names, right-aligned left of the bars
 	svgValueW   = 80  // room for the figure right of the longest bar
 	svgTop      = 58  // title, legend and the axis labels
 	svgRowH     = 40
@@ -22,14 +22,14 @@ const (
 	colourGzip  = "#e8963a"
 	colourText  = "#808890"
 	svgFont     = `font-family="-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"`
-	chartTitle  = "Image size of each variant (log scale)"
+	chartTitle  = "Image size of each step (log scale)"
 	legendSize  = "image size"
 	legendGzip  = "compressed (pull)"
 	minChartMax = 10 // bytes: the scale spans at least one decade
 )
 
-// renderSVG draws the variants' sizes.
-func renderSVG(vs []Variant) []byte {
+// renderSVG draws the steps' sizes.
+func renderSVG(vs []Step) []byte {
 	x0, x1 := float64(svgLabelW+10), float64(svgWidth-svgValueW)
 	lo, hi := logBounds(vs)
 	x := func(v int64) float64 {
@@ -90,7 +90,7 @@ func tickLabel(d float64) string {
 }
 
 // logBounds returns the decades that enclose every size and compressed size.
-func logBounds(vs []Variant) (lo, hi float64) {
+func logBounds(vs []Step) (lo, hi float64) {
 	lo, hi = math.Inf(1), minChartMax
 	for _, v := range vs {
 		for _, n := range []int64{v.SizeBytes, v.CompressedBytes} {

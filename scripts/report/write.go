@@ -44,7 +44,7 @@ func write(cfg *config, res *Results) error {
 	}
 	outputs := []output{
 		{filepath.Join(cfg.out, "results.json"), append(js, '\n')},
-		{filepath.Join(cfg.out, "results.svg"), renderSVG(res.Variants)},
+		{filepath.Join(cfg.out, "results.svg"), renderSVG(res.Steps)},
 		{filepath.Join(cfg.out, "RESULTS.md"), md},
 	}
 	// The figures quoted in the READMEs and lessons come from RESULTS.md too.
@@ -76,7 +76,7 @@ type doc struct {
 // refreshFigures rewrites the marked figures (see docnums) in the README,
 // whose new text is readme, and in every README*.md beside it and in its
 // NN-name step directories, from the summary table of the RESULTS.md text
-// md. Figures of variants this run did not measure keep their old values,
+// md. Figures of steps this run did not measure keep their old values,
 // and one line says so.
 func refreshFigures(dir, readmePath string, readme, md []byte) ([]doc, error) {
 	values, err := docnums.Values(string(md))
@@ -113,16 +113,16 @@ func refreshFigures(dir, readmePath string, readme, md []byte) ([]doc, error) {
 		docs = append(docs, doc{readmePath, readme})
 	}
 	if len(kept) > 0 {
-		log.Printf("%d figure(s) in the lessons keep their earlier values: this run did not measure %s", len(kept), strings.Join(variantsOf(kept), ", "))
+		log.Printf("%d figure(s) in the lessons keep their earlier values: this run did not measure %s", len(kept), strings.Join(stepsOf(kept), ", "))
 	}
 	return docs, nil
 }
 
-// variantsOf returns the variants named by docnums keys, once each.
-func variantsOf(keys []string) []string {
+// stepsOf returns the steps named by docnums keys, once each.
+func stepsOf(keys []string) []string {
 	var vs []string
 	for _, k := range keys {
-		v := docnums.Marker{Key: k}.Variant()
+		v := docnums.Marker{Key: k}.Step()
 		if !slices.Contains(vs, v) {
 			vs = append(vs, v)
 		}

@@ -31,7 +31,7 @@ func TestRefreshFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	md := []byte("| Variant | Size |\n|---|--:|\n| 01-a | 5 MB |\n")
+	md := []byte("| Step | Size |\n|---|--:|\n| 01-a | 5 MB |\n")
 	readme := filepath.Join(dir, "README.md")
 
 	docs, err := refreshFigures(dir, readme, []byte("new text: "+fig("0 MB")), md)

@@ -6,7 +6,7 @@
 //
 //	<!-- num:size:04-scratch-static -->5.8 MB<!-- /num -->
 //
-// The key, here "size:04-scratch-static", is a column and a variant of the
+// The key, here "size:04-scratch-static", is a column and a step of the
 // summary table in RESULTS.md (see [Key]); the text between the two comments
 // is the figure as a reader sees it. GitHub does not render the comments, so
 // the page reads "5.8 MB".
@@ -18,7 +18,7 @@
 //		text, _ := os.ReadFile(path)
 //		out, missing, err := docnums.Rewrite(string(text), values)
 //		if err != nil { ... }           // a malformed marker: fix the lesson
-//		if len(missing) > 0 { ... }     // keys no column/variant answers: warn
+//		if len(missing) > 0 { ... }     // keys no column/step answers: warn
 //		os.WriteFile(path, []byte(out), 0o644)
 //	}
 //
@@ -43,12 +43,12 @@ type Marker struct {
 // Column returns the column part of the key ("size").
 func (m Marker) Column() string { c, _, _ := strings.Cut(m.Key, ":"); return c }
 
-// Variant returns the variant part of the key ("04-scratch-static").
-func (m Marker) Variant() string { _, v, _ := strings.Cut(m.Key, ":"); return v }
+// Step returns the step part of the key ("04-scratch-static").
+func (m Marker) Step() string { _, v, _ := strings.Cut(m.Key, ":"); return v }
 
-// Key returns the marker key for a column and a variant: Key("size",
+// Key returns the marker key for a column and a step: Key("size",
 // "04-scratch-static") is "size:04-scratch-static".
-func Key(column, variant string) string { return column + ":" + variant }
+func Key(column, step string) string { return column + ":" + step }
 
 const closeTag = "<!-- /num -->"
 
@@ -102,7 +102,7 @@ func scan(text string, f func(Marker) string) (string, error) {
 		// Every num comment on the line must be part of a well-formed pair.
 		for _, c := range anyNum.FindAllString(line, -1) {
 			if c != closeTag && !open.MatchString(c) {
-				return "", fmt.Errorf("line %d: malformed marker %q: want <!-- num:COLUMN:NN-variant -->figure%s", n, c, closeTag)
+				return "", fmt.Errorf("line %d: malformed marker %q: want <!-- num:COLUMN:NN-step -->figure%s", n, c, closeTag)
 			}
 		}
 		for {

@@ -21,8 +21,8 @@ func TestFind(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Find =\n%+v\nwant\n%+v", got, want)
 	}
-	if c, v := got[2].Column(), got[2].Variant(); c != "binary_size" || v != "04-scratch-static" {
-		t.Errorf("Column, Variant = %q, %q", c, v)
+	if c, v := got[2].Column(), got[2].Step(); c != "binary_size" || v != "04-scratch-static" {
+		t.Errorf("Column, Step = %q, %q", c, v)
 	}
 	if k := Key("size", "02-multi-stage"); k != "size:02-multi-stage" {
 		t.Errorf("Key = %q", k)
@@ -35,7 +35,7 @@ func TestFindErrors(t *testing.T) {
 		{"stray close", "5 MB<!-- /num -->", "line 1: <!-- /num --> without an opening"},
 		{"nested", "<!-- num:size:04-x --><!-- num:size:03-y -->1<!-- /num --><!-- /num -->", "holds another comment"},
 		{"empty", "x\n<!-- num:size:04-x --> <!-- /num -->", "line 2: <!-- num:size:04-x --> is empty"},
-		{"no variant", "<!-- num:size -->5<!-- /num -->", `line 1: malformed marker "<!-- num:size -->"`},
+		{"no step", "<!-- num:size -->5<!-- /num -->", `line 1: malformed marker "<!-- num:size -->"`},
 		{"typo", "<!-- num: size:04-x -->5<!-- /num -->", "malformed marker"},
 		{"bad close", "<!-- num:size:04-x -->5<!--/num-->", "malformed marker"},
 	}
@@ -105,7 +105,7 @@ const resultsSample = `# Results
 
 ## Summary
 
-| Variant | Size | vs 01-single-stage | Compressed | Layers | Shell |
+| Step | Size | vs 01-single-stage | Compressed | Layers | Shell |
 |---|--:|--:|--:|--:|---|
 | 01-single-stage | 965 MB | 1× | 352 MB | 12 (1 empty) | yes |
 | 04-scratch-static | **5.90 MB** | 164× | 2.52 MB | 1 | no |
@@ -118,7 +118,7 @@ const resultsSample = `# Results
 
 ## Posture
 
-| Variant | Runs as | Shell | CA bundle | Binary |
+| Step | Runs as | Shell | CA bundle | Binary |
 |---|---|---|---|--:|
 | ` + "`01-single-stage`" + ` | root | yes, ` + "`/usr/bin/dash`" + ` | yes | 8.27 MB |
 | [04-scratch-static](04-scratch-static/) | 65532 | no | no | 5.90 MB |

@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// variantCell matches a summary-table cell that names a step, bare or as
+// stepCell matches a summary-table cell that names a step, bare or as
 // code or a link: 04-scratch-static, `04-scratch-static`, [04-...](...).
-var variantCell = regexp.MustCompile(`^\[?` + "`?" + `([0-9]{2}-[a-z0-9-]+)` + "`?" + `\]?(?:\([^)]*\))?$`)
+var stepCell = regexp.MustCompile(`^\[?` + "`?" + `([0-9]{2}-[a-z0-9-]+)` + "`?" + `\]?(?:\([^)]*\))?$`)
 
 // Values returns the figures of a RESULTS.md text by marker key. Every
 // markdown table whose first column names the steps contributes: each other
@@ -33,7 +33,7 @@ func Values(resultsMD string) (map[string]string, error) {
 		k := i + 2
 		for ; k < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[k]), "|"); k++ {
 			c := cells(lines[k])
-			m := variantCell.FindStringSubmatch(plain(c[0]))
+			m := stepCell.FindStringSubmatch(plain(c[0]))
 			if m == nil {
 				continue
 			}

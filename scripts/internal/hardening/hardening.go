@@ -2,7 +2,7 @@
 // locked down: it answers under tight docker run flags, runs as a non-root
 // uid, survives abusive clients and stops gracefully. The end-to-end tests
 // (scripts/e2e) assert these checks, and make report (scripts/report) records
-// them for every variant in RESULTS.md and results.json.
+// them for every step in RESULTS.md and results.json.
 //
 // Every check returns a [Check]: its name, whether it passed, and one line
 // of detail (the evidence when it passed, what went wrong when it failed).

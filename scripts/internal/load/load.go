@@ -15,7 +15,7 @@
 // (8 bytes each, so the default budget of 2,000,000 requests costs at most
 // 16 MB) and the percentiles are read from the sorted list by nearest rank.
 // A histogram would save that memory but round p99 to its bucket width, and
-// the workshop compares variants whose p99s differ by tens of microseconds.
+// the workshop compares steps whose p99s differ by tens of microseconds.
 package load
 
 import (

@@ -1,4 +1,4 @@
-package variants
+package steps
 
 import (
 	"reflect"
@@ -54,7 +54,7 @@ func TestBaseImages(t *testing.T) {
 		"06-six/Dockerfile":   {Data: []byte("FROM alpine AS a\nFROM alpine AS b\nFROM a\n")},
 	}
 	tests := []struct {
-		variant string
+		step    string
 		want    []string
 		wantErr string
 	}{
@@ -67,15 +67,15 @@ func TestBaseImages(t *testing.T) {
 		{"07-missing", nil, "07-missing/Dockerfile"},
 	}
 	for _, tt := range tests {
-		got, err := Variant{Name: tt.variant}.BaseImages(fsys)
+		got, err := Step{Name: tt.step}.BaseImages(fsys)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%s: error %v, want %q", tt.variant, err, tt.wantErr)
+				t.Errorf("%s: error %v, want %q", tt.step, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s: got %q, %v; want %q", tt.variant, got, err, tt.want)
+			t.Errorf("%s: got %q, %v; want %q", tt.step, got, err, tt.want)
 		}
 	}
 }

@@ -1,6 +1,6 @@
-// Package variants finds the workshop's steps: the NN-name directories at the
+// Package steps finds the workshop's steps: the NN-name directories at the
 // repository root that each hold a Dockerfile and a copy of main.go.
-package variants
+package steps
 
 import (
 	"errors"
@@ -13,28 +13,28 @@ import (
 	"strings"
 )
 
-// A Variant is one step of the workshop, named after its directory.
-type Variant struct {
+// A Step is one step of the workshop, named after its directory.
+type Step struct {
 	Name string // for example "02-multi-stage"
 }
 
 // Dockerfile returns the Dockerfile's path relative to the repository root.
-func (v Variant) Dockerfile() string { return v.Name + "/Dockerfile" }
+func (v Step) Dockerfile() string { return v.Name + "/Dockerfile" }
 
-// Image returns the variant's image reference in repository repo.
-func (v Variant) Image(repo string) string { return repo + ":" + v.Name }
+// Image returns the step's image reference in repository repo.
+func (v Step) Image(repo string) string { return repo + ":" + v.Name }
 
 var dirName = regexp.MustCompile(`^[0-9]{2}-[a-z0-9][a-z0-9-]*$`)
 
-// Find returns the variants in fsys, the repository root, ordered by name.
+// Find returns the steps in fsys, the repository root, ordered by name.
 // A directory counts when its name is NN-something and it has a Dockerfile;
 // one that has a main.go but lost its Dockerfile is an error.
-func Find(fsys fs.FS) ([]Variant, error) {
+func Find(fsys fs.FS) ([]Step, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
-	var vs []Variant
+	var vs []Step
 	for _, e := range entries {
 		if !e.IsDir() || !dirName.MatchString(e.Name()) {
 			continue
@@ -47,17 +47,17 @@ func Find(fsys fs.FS) ([]Variant, error) {
 			}
 			continue
 		}
-		vs = append(vs, Variant{Name: e.Name()})
+		vs = append(vs, Step{Name: e.Name()})
 	}
 	if len(vs) == 0 {
-		return nil, errors.New("no variants found: expected NN-name directories with a Dockerfile at the repository root")
+		return nil, errors.New("no steps found: expected NN-name directories with a Dockerfile at the repository root")
 	}
 	return vs, nil // fs.ReadDir sorts by name
 }
 
-// Select returns the variants named in list, a comma-separated list such as
-// the VARIANTS variable holds, in directory order. An empty list selects all.
-func Select(all []Variant, list string) ([]Variant, error) {
+// Select returns the steps named in list, a comma-separated list such as
+// the STEPS variable holds, in directory order. An empty list selects all.
+func Select(all []Step, list string) ([]Step, error) {
 	if strings.TrimSpace(list) == "" {
 		return all, nil
 	}
@@ -67,25 +67,25 @@ func Select(all []Variant, list string) ([]Variant, error) {
 		if name == "" {
 			continue
 		}
-		if !slices.ContainsFunc(all, func(v Variant) bool { return v.Name == name }) {
-			return nil, fmt.Errorf("unknown variant %q: choose from %s", name, Names(all))
+		if !slices.ContainsFunc(all, func(v Step) bool { return v.Name == name }) {
+			return nil, fmt.Errorf("unknown step %q: choose from %s", name, Names(all))
 		}
 		want[name] = true
 	}
-	var vs []Variant
+	var vs []Step
 	for _, v := range all {
 		if want[v.Name] {
 			vs = append(vs, v)
 		}
 	}
 	if len(vs) == 0 {
-		return nil, fmt.Errorf("no variant selected by %q: choose from %s", list, Names(all))
+		return nil, fmt.Errorf("no step selected by %q: choose from %s", list, Names(all))
 	}
 	return vs, nil
 }
 
-// Names returns the variants' names, comma-separated.
-func Names(vs []Variant) string {
+// Names returns the steps' names, comma-separated.
+func Names(vs []Step) string {
 	names := make([]string, len(vs))
 	for i, v := range vs {
 		names[i] = v.Name

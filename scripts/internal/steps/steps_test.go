@@ -1,4 +1,4 @@
-package variants
+package steps
 
 import (
 	"bytes"
@@ -25,12 +25,12 @@ func TestFind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Variant{{"01-single-stage"}, {"02-multi-stage"}}
+	want := []Step{{"01-single-stage"}, {"02-multi-stage"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Find = %v, want %v", got, want)
 	}
 	if _, err := Find(fstest.MapFS{"go.mod": {}}); err == nil {
-		t.Error("Find on a tree without variants: no error")
+		t.Error("Find on a tree without steps: no error")
 	}
 	broken := fstest.MapFS{"01-a/Dockerfile": {}, "02-b/main.go": {}}
 	if _, err := Find(broken); err == nil || !strings.Contains(err.Error(), "02-b has main.go but no Dockerfile") {
@@ -39,7 +39,7 @@ func TestFind(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	all := []Variant{{"01-a"}, {"02-b"}, {"03-c"}}
+	all := []Step{{"01-a"}, {"02-b"}, {"03-c"}}
 	tests := []struct {
 		list    string
 		want    []string
@@ -49,8 +49,8 @@ func TestSelect(t *testing.T) {
 		{"03-c,01-a", []string{"01-a", "03-c"}, ""},
 		{" 02-b/ , ", []string{"02-b"}, ""},
 		{"02-b,02-b", []string{"02-b"}, ""},
-		{"04-d", nil, `unknown variant "04-d": choose from 01-a, 02-b, 03-c`},
-		{",", nil, "no variant selected"},
+		{"04-d", nil, `unknown step "04-d": choose from 01-a, 02-b, 03-c`},
+		{",", nil, "no step selected"},
 	}
 	for _, tt := range tests {
 		got, err := Select(all, tt.list)
@@ -86,7 +86,7 @@ func TestMainGoIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(vs) != 4 {
-		t.Fatalf("found %d variants (%s), want the workshop's 4", len(vs), Names(vs))
+		t.Fatalf("found %d steps (%s), want the workshop's 4", len(vs), Names(vs))
 	}
 	first, err := os.ReadFile(filepath.Join(root, vs[0].Name, "main.go"))
 	if err != nil {

@@ -1,4 +1,4 @@
-package variants
+package steps
 
 import (
 	"bufio"
@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// BaseImages returns the images a variant's Dockerfile builds FROM, in
+// BaseImages returns the images a step's Dockerfile builds FROM, in
 // order and once each, leaving out scratch and the names of earlier stages.
-func (v Variant) BaseImages(fsys fs.FS) ([]string, error) {
+func (v Step) BaseImages(fsys fs.FS) ([]string, error) {
 	f, err := fsys.Open(v.Dockerfile())
 	if err != nil {
 		return nil, err
