@@ -114,16 +114,28 @@ func TestReadmesRender(t *testing.T) {
 	}
 }
 
-// TestResultsMarkers: README.md keeps the one pair of markers make report
-// fills, in order.
+// TestResultsMarkers: each language's README keeps the one pair of markers
+// make report fills, in order, and in the same section: the walkthrough shows
+// the results tables in English and in Spanish alike.
 func TestResultsMarkers(t *testing.T) {
 	_, fsys, _ := repo(t)
-	b, err := fs.ReadFile(fsys, "README.md")
-	if err != nil {
-		t.Fatal(err)
+	section := map[string]int{}
+	for _, name := range []string{"README.md", "README.es.md"} {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := docnums.CheckMarkers(b); err != nil {
+			t.Errorf("%s %v: it must hold %s then %s, once each", name, err, docnums.ResultsBegin, docnums.ResultsEnd)
+			continue
+		}
+		// The markers sit under the section of the headings before them.
+		before, _, _ := strings.Cut(string(b), docnums.ResultsBegin)
+		lines, _ := parseLines(before)
+		section[name] = len(headings(lines))
 	}
-	if err := docnums.CheckMarkers(b); err != nil {
-		t.Errorf("README.md %v: it must hold %s then %s, once each", err, docnums.ResultsBegin, docnums.ResultsEnd)
+	if en, es := section["README.md"], section["README.es.md"]; en != 0 && es != 0 && en != es {
+		t.Errorf("the results markers follow heading %d in README.md but heading %d in README.es.md: put them in the same section", en, es)
 	}
 }
 
