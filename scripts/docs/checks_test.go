@@ -534,3 +534,114 @@ func checkTwins(fsys fs.FS, en string) []string {
 	}
 	return problems
 }
+
+// ---- numbers ----
+
+// The team's number convention, the same in both languages and in the
+// generated tables: a decimal point (1.5 min, 0.9×, 5.90 MB); a narrow
+// no-break space (U+202F) between groups of three digits in numbers of five
+// digits or more (44 400), none in four-digit numbers (8080); never a comma or
+// a period between thousands, which a reader of the other language takes for
+// a decimal.
+const groupSep = "\u202F"
+
+// numberToken is a number as a reader sees it: digits and the separators
+// that may sit between two digits.
+var numberToken = regexp.MustCompile("[0-9]+(?:[.,\u202F\u00A0\u2009][0-9]+)*")
+
+// thousands reports whether groups read as a number grouped by thousands:
+// one to three digits, not a lone leading zero, then groups of exactly three.
+func thousands(groups []string) bool {
+	if len(groups) < 2 || len(groups[0]) > 3 || groups[0][0] == '0' {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// grouped writes the digits of groups in the convention: U+202F between
+// groups of three from five digits on, no separator below.
+func grouped(groups []string) string {
+	digits := strings.Join(groups, "")
+	if len(digits) < 5 {
+		return digits
+	}
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(groupSep)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// numberProblem returns what is wrong with one number of prose, or "".
+// Numbers with several periods that are not thousands (versions such as
+// 1.26.8, addresses such as 127.0.0.1) are left alone.
+func numberProblem(tok string) string {
+	split := func(seps string) []string {
+		return strings.FieldsFunc(tok, func(r rune) bool { return strings.ContainsRune(seps, r) })
+	}
+	switch {
+	case strings.Contains(tok, ","):
+		if g := split(","); thousands(g) && !strings.ContainsAny(tok, ".\u202F") {
+			return fmt.Sprintf("%q groups thousands with a comma: write %q (U+202F between groups of three from five digits on)", tok, grouped(g))
+		}
+		return fmt.Sprintf("%q has a decimal comma: write %q (a decimal point)", tok, strings.ReplaceAll(tok, ",", "."))
+	case strings.ContainsAny(tok, "\u00A0\u2009"):
+		return fmt.Sprintf("%q groups digits with U+00A0 or U+2009: use U+202F, the narrow no-break space", tok)
+	}
+	intPart := tok
+	switch dots := strings.Count(tok, "."); {
+	case dots > 1:
+		if g := split("."); thousands(g) {
+			return fmt.Sprintf("%q groups thousands with a period: write %q", tok, grouped(g))
+		}
+		return "" // a version or an address
+	case dots == 1:
+		var frac string
+		intPart, frac, _ = strings.Cut(tok, ".")
+		if g := []string{intPart, frac}; thousands(g) {
+			return fmt.Sprintf("%q reads as thousands in Spanish and as a decimal in English: write %q for thousands, or round the decimal", tok, grouped(g))
+		}
+	}
+	if g := strings.Split(intPart, groupSep); len(g) > 1 {
+		if !thousands(g) || grouped(g) != intPart {
+			return fmt.Sprintf("%q: write %q (U+202F between groups of three from five digits on, no separator in four-digit numbers)", tok, grouped(g)+strings.TrimPrefix(tok, intPart))
+		}
+	}
+	return ""
+}
+
+// withoutResults returns text with the block between the results markers
+// blanked, lines kept: make report writes it, not the lessons' authors.
+func withoutResults(text string) string {
+	i, j := strings.Index(text, docnums.ResultsBegin), strings.Index(text, docnums.ResultsEnd)
+	if i < 0 || j < i {
+		return text
+	}
+	return text[:i] + strings.Repeat("\n", strings.Count(text[i:j], "\n")) + text[j:]
+}
+
+// checkNumbers checks that every number in the prose of a page follows the
+// team's convention (see groupSep). Code blocks, inline code, HTML comments
+// and the generated results block are not prose; measured figures between
+// num markers are, since a reader sees them.
+func checkNumbers(name, text string) []string {
+	lines, _ := parseLines(withoutResults(text))
+	var problems []string
+	for _, l := range proseLines(lines) {
+		prose := htmlComment.ReplaceAllStringFunc(l.Text, func(c string) string { return strings.Repeat(" ", len(c)) })
+		for _, tok := range numberToken.FindAllString(prose, -1) {
+			if p := numberProblem(tok); p != "" {
+				problems = append(problems, fmt.Sprintf("%s:%d: %s", name, l.N, p))
+			}
+		}
+	}
+	return problems
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"lean-go-images/scripts/internal/docnums"
 )
 
 // wantProblems compares problems with substrings: one per problem, in order.
@@ -357,6 +359,43 @@ func TestCheckTwins(t *testing.T) {
 				fsys["01-a/README.es.md"] = &fstest.MapFile{Data: []byte(tt.es)}
 			}
 			wantProblems(t, checkTwins(fsys, "01-a/README.md"), tt.want...)
+		})
+	}
+}
+
+func TestCheckNumbers(t *testing.T) {
+	const nnbsp = "\u202F"
+	tests := []struct {
+		name, md string
+		want     []string
+	}{
+		{"decimal point", "about 1.5 min; 0.9× to 1.1×; 5.90 MB; 0.125 s.\n", nil},
+		{"grouped by the convention", "44" + nnbsp + "400 req/s, 1" + nnbsp + "000" + nnbsp + "000 bytes, 12" + nnbsp + "345.6\n", nil},
+		{"four digits and identifiers bare", "port 8080 in 2026, uid 65532, 44400 requests\n", nil},
+		{"versions and addresses", "Go 1.26.8, Docker Engine 20.10.24, v0.38.2 on 127.0.0.1. Go 1.11, then 1.26.\n", nil},
+		{"a list is not a decimal", "pasos 1, 2 y 3\n", nil},
+		{"decimal comma", "tarda 1,5 min\n", []string{`R.md:1: "1,5" has a decimal comma: write "1.5"`}},
+		{"decimal comma before ×", "de 0,9× a 1,1×\n", []string{`"0,9" has a decimal comma`, `"1,1" has a decimal comma`}},
+		{"comma thousands", "44,400 req/s\n", []string{`"44,400" groups thousands with a comma: write "44\u202f400"`}},
+		{"comma millions", "1 MB = 1,000,000 bytes\n", []string{`write "1\u202f000\u202f000"`}},
+		{"comma in four digits", "about 2,000 requests\n", []string{`"2,000" groups thousands with a comma: write "2000"`}},
+		{"period thousands", "1.000.000 bytes\n", []string{`"1.000.000" groups thousands with a period: write "1\u202f000\u202f000"`}},
+		{"period thousands or three decimals", "44.400 req/s\n", []string{`"44.400" reads as thousands in Spanish`}},
+		{"other spaces", "44\u00A0400 and 44\u2009400\n", []string{"U+00A0 or U+2009", "U+00A0 or U+2009"}},
+		{"four digits grouped", "1" + nnbsp + "000 requests\n", []string{`write "1000"`}},
+		{"bad groups", "44" + nnbsp + "40 and 1" + nnbsp + "2345\n", []string{`write "4440"`, `write "12\u202f345"`}},
+		{"figures between markers are prose", "<!-- num:size:01-a -->6,55 MB<!-- /num -->\n", []string{`"6,55" has a decimal comma`}},
+		{"code is not prose", "`1,5` and `44,400`\n```sh\necho 1,5\n```\n", nil},
+		{"heading", "## Paso 1,5\n", []string{`R.md:1: "1,5"`}},
+		{
+			"the results block is make report's",
+			"intro\n" + docnums.ResultsBegin + "\n| 44,400 |\n" + docnums.ResultsEnd + "\nthen 1,5 min\n",
+			[]string{`R.md:5: "1,5"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantProblems(t, checkNumbers("R.md", tt.md), tt.want...)
 		})
 	}
 }
