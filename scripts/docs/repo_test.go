@@ -146,7 +146,7 @@ var lessonShape = map[string]struct {
 	sections []string
 }{
 	"en": {"In this step you will", []string{"Build it", "Output", "What changed", "Why it is smaller", "What you give up", "Next"}},
-	"es": {"En este paso vas a", []string{"Constrúyela", "Resultado", "Qué cambió", "Por qué ocupa menos", "Qué se pierde", "Siguiente"}},
+	"es": {"En este paso vas a", []string{"Construye la imagen", "Resultado", "Qué cambió", "Por qué ocupa menos", "Qué se pierde", "Siguiente"}},
 }
 
 // TestLessonShape: every step page has the same sections, in the same order.
