@@ -295,7 +295,7 @@ func checkRender(name, text string) []string {
 		}
 		// Tables: a header row, a delimiter row, then rows of the same width.
 		if strings.HasPrefix(strings.TrimSpace(prose), "|") {
-			if k+1 >= len(lines) || !docnums.IsTableDelimiter(lines[k+1].Text) {
+			if k+1 >= len(lines) || !isTableDelimiter(lines[k+1].Text) {
 				add(l.N, "a line starting with | that is not part of a table (no | --- | row below a header)")
 				for k+1 < len(lines) && strings.TrimSpace(lines[k+1].Text) != "" {
 					k++
@@ -450,9 +450,9 @@ func checkNums(name, text string, values map[string]string) (problems []string, 
 		want, ok := values[m.Key]
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> names no value of RESULTS.md (column %q, step %q); known keys: %s", name, m.Line, m.Key, m.Column(), m.Step(), strings.Join(sortedKeys(values), ", ")))
+			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> names no figure of results.json; known keys: %s", name, m.Line, m.Key, strings.Join(sortedKeys(values), ", ")))
 		case m.Value != want:
-			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> says %q, RESULTS.md says %q (refresh with: go test ./scripts/docs -run TestLessons -update)", name, m.Line, m.Key, m.Value, want))
+			problems = append(problems, fmt.Sprintf("%s:%d: <!-- num:%s --> says %q, results.json says %q (refresh with: go test ./scripts/docs -run TestLessons -update)", name, m.Line, m.Key, m.Value, want))
 		}
 	}
 	updated, _, err = docnums.Rewrite(text, values)
@@ -645,3 +645,11 @@ func checkNumbers(name, text string) []string {
 	}
 	return problems
 }
+
+var delimiter = regexp.MustCompile(`^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$`)
+
+// isTableDelimiter reports whether line is a markdown table's delimiter row,
+// the one under the header: |---|--:|, | :-- | --- | or ---|---. A lone ---
+// matches too: it is a delimiter only under a header row, which the caller
+// checks.
+func isTableDelimiter(line string) bool { return delimiter.MatchString(line) }

@@ -323,8 +323,8 @@ func TestCheckNums(t *testing.T) {
 		{"equal", "<!-- num:size:01-a -->940 MB<!-- /num --> to <!-- num:size:02-b -->120 MB<!-- /num -->", "", nil},
 		{"stale and placeholder", "<!-- num:size:01-a -->783 MB<!-- /num --> <!-- num:size:02-b -->TBD<!-- /num -->",
 			"<!-- num:size:01-a -->940 MB<!-- /num --> <!-- num:size:02-b -->120 MB<!-- /num -->",
-			[]string{`R.md:1: <!-- num:size:01-a --> says "783 MB", RESULTS.md says "940 MB"`, `says "TBD"`}},
-		{"unknown key", "<!-- num:binary:01-a -->7 MB<!-- /num -->", "", []string{`names no value of RESULTS.md (column "binary", step "01-a")`}},
+			[]string{`R.md:1: <!-- num:size:01-a --> says "783 MB", results.json says "940 MB"`, `says "TBD"`}},
+		{"unknown key", "<!-- num:binary:01-a -->7 MB<!-- /num -->", "", []string{`names no figure of results.json; known keys: size:01-a`}},
 		{"malformed", "<!-- num:size:01-a -->940 MB", "", []string{"R.md: line 1: <!-- num:size:01-a --> is not closed"}},
 	}
 	for _, tt := range tests {
@@ -397,5 +397,18 @@ func TestCheckNumbers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			wantProblems(t, checkNumbers("R.md", tt.md), tt.want...)
 		})
+	}
+}
+
+func TestIsTableDelimiter(t *testing.T) {
+	for _, line := range []string{"|---|--:|", "| :-- | --- |", "---|---", "|:-:|", "  |---|  ", "---"} {
+		if !isTableDelimiter(line) {
+			t.Errorf("isTableDelimiter(%q) = false, want true", line)
+		}
+	}
+	for _, line := range []string{"", "| a | b |", "|---|x|", "| -- a |", "text ---", "|", "| : |"} {
+		if isTableDelimiter(line) {
+			t.Errorf("isTableDelimiter(%q) = true, want false", line)
+		}
 	}
 }

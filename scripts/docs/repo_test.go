@@ -11,10 +11,11 @@ import (
 	"testing"
 
 	"lean-go-images/scripts/internal/docnums"
+	"lean-go-images/scripts/internal/results"
 	"lean-go-images/scripts/internal/steps"
 )
 
-var update = flag.Bool("update", false, "rewrite the lessons' diffs from the Dockerfiles and their figures from RESULTS.md")
+var update = flag.Bool("update", false, "rewrite the lessons' diffs from the Dockerfiles and their figures from results.json")
 
 // repo returns the repository root and the workshop's steps.
 func repo(t *testing.T) (root string, fsys fs.FS, names []string) {
@@ -180,26 +181,22 @@ func TestLessonShape(t *testing.T) {
 	}
 }
 
-// resultsValues returns the measured figures of RESULTS.md by marker key,
-// or nil when RESULTS.md does not exist yet.
+// resultsValues returns the measured figures of results.json by marker
+// key, or nil when results.json does not exist yet.
 func resultsValues(t *testing.T, root string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "RESULTS.md"))
+	r, err := results.ReadFile(filepath.Join(root, "results.json"))
 	if os.IsNotExist(err) {
 		return nil
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	values, err := docnums.Values(string(b))
-	if err != nil {
-		t.Fatalf("RESULTS.md: %v", err)
-	}
-	return values
+	return r.Figures()
 }
 
 // TestLessons checks the diffs and the measured figures of every README:
-// each diff against the real Dockerfiles, each figure against RESULTS.md.
+// each diff against the real Dockerfiles, each figure against results.json.
 // With -update it rewrites them in place instead:
 //
 //	go test ./scripts/docs -run TestLessons -update
@@ -207,7 +204,7 @@ func TestLessons(t *testing.T) {
 	root, fsys, steps := repo(t)
 	values := resultsValues(t, root)
 	if values == nil {
-		t.Log("RESULTS.md does not exist yet: figures not checked (run make all && make report)")
+		t.Log("results.json does not exist yet: figures not checked (run make all && make report)")
 	}
 	names, texts := repoReadmes(t, fsys)
 	diffs, nums := 0, 0

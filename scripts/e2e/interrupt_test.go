@@ -49,7 +49,7 @@ func TestReportInterrupted(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, e.bin, "-image", e.repo, "-dive", e.dive, "-hadolint", e.hadolint,
-				"-out", dir, "-readme", filepath.Join(dir, "README.md"))
+				"-out", dir)
 			cmd.Dir = e.root
 			cmd.Env = append(os.Environ(), "STEPS=")
 			stderr, err := cmd.StderrPipe()

@@ -1,47 +1,43 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/results"
 )
 
 // step assembles the model of a measured target.
-func (t *target) step(repo string, baseImgs map[string]dockercli.Image) (Step, error) {
-	ids := t.img.RootFS.Layers
-	if len(t.dive.Layers) != len(ids) {
-		return Step{}, fmt.Errorf("dive saw %d layers, docker image inspect %d: was the image rebuilt during the report?", len(t.dive.Layers), len(ids))
-	}
+func (t *target) step(repo string, baseImgs map[string]dockercli.Image) results.Step {
+	st := t.static
 	from, nfrom := t.baseLayers(baseImgs)
-	v := Step{
-		Name: t.v.Name, Image: t.v.Image(repo), ImageID: t.img.ID, Dockerfile: t.v.Dockerfile(),
-		Bases:     slices.Concat([]string{}, t.bases),
-		SizeBytes: t.img.Size, Binary: t.dive.Facts.Binary, BinaryBytes: t.dive.Facts.BinaryBytes,
-		LayerCount: len(ids),
-		Config: Config{
+	s := results.Step{
+		Name: t.s.Name, Image: t.s.Image(repo), ImageID: t.img.ID, Dockerfile: t.s.Dockerfile(),
+		Bases:        slices.Concat([]string{}, t.bases),
+		Architecture: st.Architecture,
+		Binary:       st.Facts.Binary, BinaryBytes: st.Facts.BinaryBytes,
+		LayerCount: len(st.Layers),
+		Config: results.Config{
 			User: t.img.Config.User, Entrypoint: t.img.Config.Entrypoint,
 			Cmd: t.img.Config.Cmd, Labels: t.img.Config.Labels,
 		},
-		Dive:     t.dive.Dive,
+		Dive:     st.Dive,
 		Hadolint: t.lint,
 		Posture:  t.posture(),
 	}
-	for i, l := range t.dive.Layers {
-		if l.DiffID != ids[i] {
-			return Step{}, fmt.Errorf("dive's layer %d is %s, docker image inspect's %s: was the image rebuilt during the report?", i, l.DiffID, ids[i])
-		}
-		layer := Layer{Index: i, DiffID: l.DiffID, SizeBytes: l.SizeBytes, CompressedBytes: t.gz[l.DiffID], Empty: l.Empty, Command: l.Command}
+	for i, l := range st.Layers {
+		layer := results.Layer{Index: i, DiffID: l.DiffID, SizeBytes: l.Size, CompressedBytes: l.GzipBytes, Empty: l.Size == 0, Command: l.Command}
 		if i < nfrom {
 			layer.FromBase = from
 		}
-		v.Layers = append(v.Layers, layer)
-		v.CompressedBytes += layer.CompressedBytes
-		if l.Empty {
-			v.EmptyLayerCount++
+		s.Layers = append(s.Layers, layer)
+		s.SizeBytes += l.Size
+		s.CompressedBytes += l.GzipBytes
+		if layer.Empty {
+			s.EmptyLayerCount++
 		}
 	}
-	return v, nil
+	return s
 }
 
 // baseLayers returns the base image whose layers the image starts with, and
@@ -58,9 +54,9 @@ func (t *target) baseLayers(baseImgs map[string]dockercli.Image) (string, int) {
 }
 
 // posture combines the image's user with the facts of its file system.
-func (t *target) posture() Posture {
-	f := t.dive.Facts
-	p := Posture{
+func (t *target) posture() results.Posture {
+	f := t.static.Facts
+	p := results.Posture{
 		User: t.img.Config.User, Shell: f.Shell, PackageManagers: f.PackageManagers,
 		CABundle: f.CABundle, ZoneinfoFiles: f.ZoneinfoFiles, Files: f.Files, Executables: f.Executables,
 	}

@@ -9,7 +9,7 @@ import (
 
 // cacheVersion changes when what a cache entry means changes; entries of
 // another version are measured again.
-const cacheVersion = 2
+const cacheVersion = 3
 
 // A cache maps keys to measurements in one JSON file, so that a second run
 // on unchanged images does not measure them again. The keys are content

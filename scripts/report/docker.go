@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/results"
 )
 
 // offlineLabel marks the look-alike base images that make offline-bases builds.
@@ -28,25 +29,25 @@ func inspectStep(ctx context.Context, image string) (dockercli.Image, error) {
 // inspectBase returns a base image's provenance. A base that is no longer
 // present is reported as Absent rather than failing the report: the step
 // image, which is what is measured, does not need it.
-func inspectBase(ctx context.Context, ref string) (Base, dockercli.Image, error) {
+func inspectBase(ctx context.Context, ref string) (results.Base, dockercli.Image, error) {
 	img, err := dockercli.InspectImage(ctx, ref)
 	if errors.Is(err, dockercli.ErrNoImage) {
-		return Base{Ref: ref, Provenance: Absent}, img, nil
+		return results.Base{Ref: ref, Provenance: results.Absent}, img, nil
 	}
 	if err != nil {
-		return Base{}, img, err
+		return results.Base{}, img, err
 	}
 	return baseFromImage(ref, img), img, nil
 }
 
 // baseFromImage classifies an inspected base image.
-func baseFromImage(ref string, img dockercli.Image) Base {
-	b := Base{Ref: ref, ID: img.ID, SizeBytes: img.Size, Provenance: LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", "")}
+func baseFromImage(ref string, img dockercli.Image) results.Base {
+	b := results.Base{Ref: ref, ID: img.ID, Provenance: results.LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", "")}
 	switch {
 	case img.Config.Labels[offlineLabel] == "true":
-		b.Provenance = BuiltOffline
+		b.Provenance = results.BuiltOffline
 	case len(img.RepoDigests) > 0:
-		b.Provenance = Pulled
+		b.Provenance = results.Pulled
 		b.RepoDigest = img.RepoDigests[0]
 	}
 	return b
@@ -77,17 +78,16 @@ func envValue(env []string, key, def string) string {
 	return def
 }
 
-// hostInfo returns the Docker, buildx and BuildKit versions. Only the
-// server's is required; the others read "unknown" when they cannot be found.
-func hostInfo(ctx context.Context, server string) Host {
-	h := Host{
-		DockerServer: server,
-		Buildx:       "unknown",
-		BuildKit:     "unknown",
-		Go:           runtime.Version(),
-		OS:           runtime.GOOS,
-		Arch:         runtime.GOARCH,
-		CPUs:         runtime.NumCPU(),
+// hostInfo returns the machine's and the build tools' versions; those
+// that cannot be found read "unknown".
+func hostInfo(ctx context.Context) results.Host {
+	h := results.Host{
+		Buildx:   "unknown",
+		BuildKit: "unknown",
+		Go:       runtime.Version(),
+		OS:       runtime.GOOS,
+		Arch:     runtime.GOARCH,
+		CPUs:     runtime.NumCPU(),
 	}
 	if out, err := dockercli.Output(ctx, "buildx", "version"); err == nil {
 		if f := strings.Fields(string(out)); len(f) >= 2 {

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/load"
+	"lean-go-images/scripts/internal/results"
 )
 
 // The hardened run: every step is started once more, locked down and
@@ -26,8 +28,7 @@ import (
 type hardenedHost struct {
 	image  string // image ID
 	user   string // the image's USER
-	id     string // the container's name
-	c      hardening.Container
+	c      dockercli.Container
 	serves bool
 	checks map[string]hardening.Check
 	slow   chan hardening.SlowResult
@@ -37,15 +38,15 @@ func (h *hardenedHost) add(c hardening.Check) { h.checks[c.Name] = c }
 
 // hardened returns the model of h's run: every check, in hardening.Names
 // order, a check that did not run counting as failed.
-func (h *hardenedHost) hardened() *Hardened {
-	out := &Hardened{OK: true, Flags: hardening.Flags()}
+func (h *hardenedHost) hardened() *results.Hardened {
+	out := &results.Hardened{OK: true, Flags: hardening.Flags()}
 	for _, name := range hardening.Names {
 		c, ok := h.checks[name]
 		if !ok {
 			c = hardening.Skipped(name, "the container did not serve under the flags")
 		}
 		out.OK = out.OK && c.OK
-		out.Checks = append(out.Checks, CheckOutcome{Name: c.Name, OK: c.OK, Detail: c.Detail})
+		out.Checks = append(out.Checks, results.CheckOutcome{Name: c.Name, OK: c.OK, Unenforced: c.Unenforced, Detail: c.Detail})
 	}
 	return out
 }
@@ -54,22 +55,27 @@ func (h *hardenedHost) hardened() *Hardened {
 // rounds on every target. It returns their results in ts order; a step
 // that does not serve under the flags has failed checks and no load figures.
 // Its errors are the report's own (interrupted, Docker gone), not findings.
-func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, []*Load, error) {
+func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.Engine) ([]*results.Hardened, []*results.Load, error) {
 	msg := "hardened run of each image: checks under " + strings.Join(hardening.Flags(), " ")
 	if cfg.load > 0 {
 		msg += ", then load: " + planLoad(cfg.load, len(ts)).String() + " per image"
 	}
 	log.Print(msg + "…")
 	t0 := time.Now()
-	var r runner
-	defer r.remove()
 	hs := make([]*hardenedHost, len(ts))
+	defer func() {
+		for _, h := range hs {
+			if h != nil && h.c.Name != "" {
+				dockercli.Remove(h.c.Name)
+			}
+		}
+	}()
 	var jobs []func(context.Context) error
 	for i, t := range ts {
-		h := &hardenedHost{image: t.img.ID, user: t.img.Config.User, id: r.name(), checks: map[string]hardening.Check{}}
+		h := &hardenedHost{image: t.img.ID, user: t.img.Config.User, checks: map[string]hardening.Check{}}
 		hs[i] = h
 		jobs = append(jobs, func(ctx context.Context) error {
-			c, serves := hardening.Start(ctx, h.image, startTimeout, "--name", h.id)
+			c, serves := hardening.Start(ctx, h.image, startTimeout)
 			h.c, h.serves = c, serves.OK
 			h.add(serves)
 			return ctx.Err()
@@ -82,38 +88,38 @@ func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, [
 	for _, h := range hs {
 		if h.serves {
 			h.slow = make(chan hardening.SlowResult, 1)
-			go func() { h.slow <- hardening.Slowloris(ctx, h.c.Base) }()
+			go func() { h.slow <- hardening.Slowloris(ctx, h.c.URL) }()
 		}
 	}
 	for _, h := range hs {
 		if !h.serves {
 			continue
 		}
-		// One docker inspect and /proc read for both checks.
-		if p, err := hardening.InspectProcess(ctx, h.id); err != nil {
+		// What the engine and the kernel say, once for both checks.
+		if o, err := hardening.Observe(ctx, h.c.Name, eng); err != nil {
 			h.add(hardening.Check{Name: hardening.NameNonRoot, Detail: err.Error()})
-			h.add(hardening.Skipped(hardening.NameLimits, "the server process could not be read"))
+			h.add(hardening.Skipped(hardening.NameLimits, "the server process could not be observed"))
 		} else {
-			h.add(hardening.NonRoot(p, h.user))
-			h.add(hardening.Limits(p))
+			h.add(hardening.NonRoot(o, h.user))
+			h.add(hardening.Limits(o))
 		}
-		h.add(hardening.OversizedHeaders(ctx, h.c.Base))
-		h.add(hardening.UnknownPaths(ctx, h.c.Base))
-		h.add(hardening.OtherMethods(ctx, h.c.Base))
-		h.add(hardening.Concurrent(ctx, h.c.Base, hardening.ConcurrentConns))
+		h.add(hardening.OversizedHeaders(ctx, h.c.URL))
+		h.add(hardening.UnknownPaths(ctx, h.c.URL))
+		h.add(hardening.OtherMethods(ctx, h.c.URL))
+		h.add(hardening.Concurrent(ctx, h.c.URL, hardening.ConcurrentConns))
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
 	}
 	cfg.logf("hardened checks took %.1fs", time.Since(t0).Seconds())
 
-	var loads []*Load
+	var loads []*results.Load
 	if cfg.load > 0 {
 		t1 := time.Now()
 		urls := make([]string, len(hs))
 		for i, h := range hs {
 			if h.serves {
-				urls[i] = h.c.Base + "/"
+				urls[i] = h.c.URL + "/"
 			}
 		}
 		var err error
@@ -133,18 +139,18 @@ func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, [
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		}
-		h.add(hardening.Survived(ctx, h.id, h.c.Base))
+		h.add(hardening.Survived(ctx, h.c.Name, h.c.URL))
 	}
 	// One at a time: each stop is timed.
 	for _, h := range hs {
 		if h.serves {
-			h.add(hardening.Stop(ctx, h.id))
+			h.add(hardening.Stop(ctx, h.c.Name))
 		}
 	}
 	if ctx.Err() != nil {
 		return nil, nil, ctx.Err()
 	}
-	out := make([]*Hardened, len(hs))
+	out := make([]*results.Hardened, len(hs))
 	for i, h := range hs {
 		out[i] = h.hardened()
 	}
@@ -162,7 +168,7 @@ func runHardened(ctx context.Context, cfg *config, ts []*target) ([]*Hardened, [
 // runs a fraction of a second apart, which a slow stretch affects alike. A
 // short warm-up first, not counted, opens the connections and brings the
 // server's pages in. The default, 1 s per step, is four rounds of 0.25 s
-// for the four steps: about 10,000 requests a round, enough for an exact
+// for the four steps: about 10 000 requests a round, enough for an exact
 // p99, and short enough that a warm make report stays well under 15 s.
 // Longer rounds do not narrow the swing here: it comes from the machine.
 const (
@@ -193,7 +199,7 @@ func planLoad(total time.Duration, n int) loadPlan {
 // runLoad runs the load rounds against urls, one step at a time, and
 // returns each step's figures; an empty URL skips the step. The first
 // URL is the baseline's.
-func runLoad(ctx context.Context, p loadPlan, urls []string) ([]*Load, error) {
+func runLoad(ctx context.Context, p loadPlan, urls []string) ([]*results.Load, error) {
 	var idx []int
 	for i, u := range urls {
 		if u != "" {
@@ -223,13 +229,13 @@ func runLoad(ctx context.Context, p loadPlan, urls []string) ([]*Load, error) {
 
 // summarizeLoad returns each step's figures from its rounds (none: nil);
 // rounds[0] are the baseline's.
-func summarizeLoad(p loadPlan, rounds [][]load.Result, positions [][]int) []*Load {
-	out := make([]*Load, len(rounds))
+func summarizeLoad(p loadPlan, rounds [][]load.Result, positions [][]int) []*results.Load {
+	out := make([]*results.Load, len(rounds))
 	for i, rs := range rounds {
 		if len(rs) == 0 {
 			continue
 		}
-		l := &Load{Conns: p.conns, Rounds: len(rs), RoundNs: p.round.Nanoseconds(), WarmupNs: p.warmup.Nanoseconds()}
+		l := &results.Load{Conns: p.conns, Rounds: len(rs), RoundNs: p.round.Nanoseconds(), WarmupNs: p.warmup.Nanoseconds()}
 		var rps, ratios []float64
 		var p50, p99 []int64
 		for j, res := range rs {
@@ -238,7 +244,7 @@ func summarizeLoad(p loadPlan, rounds [][]load.Result, positions [][]int) []*Loa
 			if l.FirstError == "" {
 				l.FirstError = res.FirstError
 			}
-			l.RoundResults = append(l.RoundResults, LoadRound{
+			l.RoundResults = append(l.RoundResults, results.LoadRound{
 				Position: positions[i][j], ElapsedNs: res.Elapsed.Nanoseconds(), Requests: res.Requests, Errors: res.Errors,
 				RequestsPerSec: res.RequestsPerSec, P50Ns: res.P50.Nanoseconds(), P99Ns: res.P99.Nanoseconds(),
 			})

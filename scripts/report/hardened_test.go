@@ -7,6 +7,7 @@ import (
 
 	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/load"
+	"lean-go-images/scripts/internal/results"
 )
 
 func TestPlanLoad(t *testing.T) {
@@ -58,7 +59,7 @@ func TestSummarizeLoad(t *testing.T) {
 	if v.Errors != 3 || v.Requests != 12600+9900+13200 || v.Rounds != 3 || len(v.RoundResults) != 3 || v.RoundResults[1].Position != 0 || v.RoundNs != int64(300*ms) {
 		t.Errorf("step totals: %+v", v)
 	}
-	if r := v.RateRange(); r != "33,000–44,000" {
+	if r := rateRange(v); r != "33\u202f000–44\u202f000" {
 		t.Errorf("RateRange = %q", r)
 	}
 	// No baseline figures: no ratio.
@@ -79,8 +80,8 @@ func TestHardenedHost(t *testing.T) {
 			t.Errorf("check %d: %+v", i, c)
 		}
 	}
-	v := Step{Hardened: out}
-	if s := v.HardenedSummary(); s != "no: did not serve: no answer" {
+	v := results.Step{Hardened: out}
+	if s := languages[""].Summary(v); s != "no: did not serve: no answer" {
 		t.Errorf("summary of a step that did not serve: %q", s)
 	}
 	for _, name := range hardening.Names {
@@ -92,21 +93,29 @@ func TestHardenedHost(t *testing.T) {
 }
 
 func TestHardenedSummary(t *testing.T) {
-	checks := []CheckOutcome{{Name: "serves", OK: true}, {Name: "non-root", Detail: "runs as root (uid 0)"}, {Name: "graceful-stop", Detail: "docker stop took 10s | x"}}
+	checks := []results.CheckOutcome{{Name: "serves", OK: true}, {Name: "non-root", Detail: "runs as root (uid 0)"}, {Name: "graceful-stop", Detail: "docker stop took 10s | x"}}
+	unenforced := results.CheckOutcome{Name: "limits", Unenforced: true, Detail: "limits not enforced by this engine: ..."}
 	tests := []struct {
-		h    *Hardened
-		want string
+		h      *results.Hardened
+		en, es string
 	}{
-		{nil, "–"},
-		{&Hardened{OK: true}, "yes"},
-		{&Hardened{Checks: checks[:2]}, "no: runs as root (uid 0)"},
-		{&Hardened{Checks: checks}, "no: runs as root (uid 0) (+1 more)"},
-		{&Hardened{Checks: checks[2:]}, `no: docker stop took 10s \| x`},
-		{&Hardened{Checks: []CheckOutcome{{Name: "x", Detail: strings.Repeat("a", 100)}}}, "no: " + strings.Repeat("a", 59) + "…"},
+		{nil, "–", "–"},
+		{&results.Hardened{OK: true}, "yes", "sí"},
+		{&results.Hardened{Checks: checks[:2]}, "no: runs as root (uid 0)", "no: se ejecuta como root"},
+		{&results.Hardened{Checks: checks}, "no: runs as root (uid 0) (+1)", "no: se ejecuta como root (+1)"},
+		{&results.Hardened{Checks: checks[2:]}, `no: docker stop took 10s \| x`, "no: docker stop no es limpio"},
+		{&results.Hardened{Checks: []results.CheckOutcome{{Name: "x", Detail: strings.Repeat("a", 100)}}}, "no: " + strings.Repeat("a", 59) + "…", "no: falla la comprobación x"},
+		// Not enforced by the engine is neither a yes nor the image's failure.
+		{&results.Hardened{Checks: []results.CheckOutcome{checks[0], unenforced}}, "limits not enforced by this engine", "límites no aplicados por este motor"},
+		{&results.Hardened{Checks: []results.CheckOutcome{unenforced, checks[1]}}, "no: runs as root (uid 0)", "no: se ejecuta como root"},
 	}
 	for _, tt := range tests {
-		if got := (Step{Hardened: tt.h}).HardenedSummary(); got != tt.want {
-			t.Errorf("HardenedSummary(%+v) = %q, want %q", tt.h, got, tt.want)
+		s := results.Step{Hardened: tt.h}
+		if got := languages[""].Summary(s); got != tt.en {
+			t.Errorf("English summary of %+v = %q, want %q", tt.h, got, tt.en)
+		}
+		if got := languages[".es"].Summary(s); got != tt.es {
+			t.Errorf("Spanish summary of %+v = %q, want %q", tt.h, got, tt.es)
 		}
 	}
 }
@@ -137,8 +146,26 @@ func TestRenderWithoutHardenedOrLoad(t *testing.T) {
 	if !strings.Contains(string(md), "## Hardened run\n\nNot run.\n") {
 		t.Errorf("RESULTS.md with no hardened run:\n%s", md)
 	}
-	out, err := renderReadme(readFixture(t, "README.in.md"), r, "RESULTS.md")
+	out, err := renderReadme(readFixture(t, "README.in.md"), r, languages[""], "RESULTS.md")
 	if err != nil || strings.Contains(string(out), "req/s") {
 		t.Errorf("README without load figures has a load table (%v):\n%s", err, out)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		xs   []int64
+		want int64
+	}{{nil, 0}, {[]int64{5}, 5}, {[]int64{900, 100, 300, 200, 250}, 250}, {[]int64{4, 1, 3, 2}, 2}}
+	for _, tt := range tests {
+		in := append([]int64(nil), tt.xs...)
+		if got := median(tt.xs); got != tt.want {
+			t.Errorf("median(%v) = %d, want %d", tt.xs, got, tt.want)
+		}
+		for i := range in {
+			if in[i] != tt.xs[i] {
+				t.Errorf("median reordered its input: %v", tt.xs)
+			}
+		}
 	}
 }

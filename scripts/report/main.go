@@ -51,6 +51,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -68,7 +69,7 @@ type config struct {
 	dive     string
 	hadolint string
 	out      string // directory of RESULTS.md, results.json, results.svg
-	readme   string
+	docs     bool   // out is the repository root: fill the READMEs' tables and the lessons' figures too
 	cacheDir string
 	fresh    bool
 	verbose  bool
@@ -138,8 +139,7 @@ func parseArgs(args []string, stepList string) (*config, error) {
 	fs.StringVar(&cfg.repo, "image", "lean-go-images", "image `repository`; step V is measured as repository:V")
 	fs.StringVar(&cfg.dive, "dive", filepath.Join(root, "bin", "dive"), "dive binary (make tools installs it)")
 	fs.StringVar(&cfg.hadolint, "hadolint", filepath.Join(root, "bin", "hadolint"), "hadolint binary (make tools installs it)")
-	fs.StringVar(&cfg.out, "out", root, "`directory` for RESULTS.md, results.json and results.svg")
-	fs.StringVar(&cfg.readme, "readme", filepath.Join(root, "README.md"), "README whose results table is replaced")
+	fs.StringVar(&cfg.out, "out", root, "`directory` for RESULTS.md, results.json and results.svg; the READMEs' tables and the lessons' figures are refreshed only when it is the repository root")
 	fs.StringVar(&cfg.cacheDir, "cache", filepath.Join(root, ".cache", "report"), "cache `directory`")
 	fs.BoolVar(&cfg.fresh, "fresh", false, "ignore the cache and measure everything again")
 	fs.BoolVar(&cfg.verbose, "v", false, "print how long each measurement takes")
@@ -163,6 +163,10 @@ func parseArgs(args []string, stepList string) (*config, error) {
 	case cfg.repo == "":
 		return nil, usageError{errors.New("-image is empty"), false}
 	}
+	if cfg.out, err = filepath.Abs(cfg.out); err != nil {
+		return nil, err
+	}
+	cfg.docs = cfg.out == root
 	all, err := steps.Find(cfg.fsys)
 	if err != nil {
 		return nil, err
@@ -182,7 +186,10 @@ func (cfg *config) logf(format string, args ...any) {
 
 // report measures the steps and writes the outputs.
 func report(ctx context.Context, cfg *config) error {
-	server, err := dockercli.Check(ctx)
+	if _, err := dockercli.Check(ctx); err != nil {
+		return err
+	}
+	eng, err := dockercli.Info(ctx)
 	if err != nil {
 		return err
 	}
@@ -191,37 +198,50 @@ func report(ctx context.Context, cfg *config) error {
 			return fmt.Errorf("%s not found at %s: run make tools", tool.name, display(tool.path))
 		}
 	}
-	if err := readmeReady(cfg.readme); err != nil {
-		return err
+	if cfg.docs {
+		if err := readmesReady(cfg.root); err != nil {
+			return err
+		}
 	}
-	if err := os.MkdirAll(cfg.cacheDir, 0o755); err != nil {
-		return err
+	for _, dir := range []string{cfg.cacheDir, cfg.out} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
-	res, err := measure(ctx, cfg, server)
+	res, err := measure(ctx, cfg, eng)
 	if err != nil {
 		return err
 	}
 	if err := write(cfg, res); err != nil {
 		return err
 	}
-	log.Printf("wrote RESULTS.md, results.json, results.svg and the table in %s (%s, %.1fs)",
-		display(cfg.readme), steps.Names(cfg.steps), time.Since(start).Seconds())
+	what := "RESULTS.md, results.json and results.svg in " + display(cfg.out)
+	if cfg.docs {
+		what = "RESULTS.md, results.json, results.svg, the READMEs' tables and the lessons' figures"
+	}
+	log.Printf("wrote %s (%s, %.1fs)", what, steps.Names(cfg.steps), time.Since(start).Seconds())
 	return nil
 }
 
-// readmeReady checks, before the long measurements, that the README exists
-// and has the markers.
-func readmeReady(path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s is missing: it holds the results table between %s and %s", display(path), docnums.ResultsBegin, docnums.ResultsEnd)
-	}
+// readmesReady checks, before the long measurements, that README.md exists
+// and that every root README has the markers of its results tables.
+func readmesReady(root string) error {
+	pages, err := filepath.Glob(filepath.Join(root, "README*.md"))
 	if err != nil {
 		return err
 	}
-	if err := docnums.CheckMarkers(b); err != nil {
-		return fmt.Errorf("%s %v", display(path), err)
+	if !slices.Contains(pages, filepath.Join(root, "README.md")) {
+		return fmt.Errorf("README.md is missing: it holds the results tables between %s and %s", docnums.ResultsBegin, docnums.ResultsEnd)
+	}
+	for _, page := range pages {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			return err
+		}
+		if err := docnums.CheckMarkers(b); err != nil {
+			return fmt.Errorf("%s %v", display(page), err)
+		}
 	}
 	return nil
 }

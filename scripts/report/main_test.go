@@ -23,6 +23,7 @@ perm) echo "permission denied while trying to connect to the Docker daemon socke
 esac
 case "$1" in
 version) echo 20.10.24; exit 0 ;;
+info) echo '{"ServerVersion":"20.10.24","CgroupDriver":"cgroupfs","MemoryLimit":true,"PidsLimit":true}'; exit 0 ;;
 image) echo "Error: No such image: $3" >&2; exit 1 ;;
 esac
 echo "fake docker: unexpected $*" >&2
@@ -80,10 +81,6 @@ func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	fake := writeExec(t, dir, "docker", fakeDocker)
 	tool := writeExec(t, dir, "tool", "#!/bin/sh\nexit 0\n")
-	readme := filepath.Join(dir, "README.md")
-	os.WriteFile(readme, []byte("<!-- results:begin -->\n<!-- results:end -->\n"), 0o644)
-	noMarkers := filepath.Join(dir, "NOMARKERS.md")
-	os.WriteFile(noMarkers, []byte("# README\n"), 0o644)
 	defer func(bin string) { dockercli.Bin = bin }(dockercli.Bin)
 
 	base := []string{"-out", dir, "-cache", filepath.Join(dir, "cache"), "-dive", tool, "-hadolint", tool}
@@ -97,9 +94,7 @@ func TestErrors(t *testing.T) {
 		{"socket permission", fake, "perm", nil, "report: no permission on the Docker socket"},
 		{"no dive", fake, "", []string{"-dive", filepath.Join(dir, "nodive")}, "report: dive not found at " + filepath.Join(dir, "nodive") + ": run make tools"},
 		{"no hadolint", fake, "", []string{"-hadolint", filepath.Join(dir, "nohl")}, "report: hadolint not found at " + filepath.Join(dir, "nohl") + ": run make tools"},
-		{"no README", fake, "", []string{"-readme", filepath.Join(dir, "absent.md")}, "absent.md is missing: it holds the results table between <!-- results:begin --> and <!-- results:end -->"},
-		{"no markers", fake, "", []string{"-readme", noMarkers}, "NOMARKERS.md has no <!-- results:begin --> … <!-- results:end --> markers"},
-		{"no image", fake, "", []string{"-readme", readme}, "report: 03-distroless: image lean-go-images:03-distroless is missing: run make all"},
+		{"no image", fake, "", nil, "report: 03-distroless: image lean-go-images:03-distroless is missing: run make all"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +106,7 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 5 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
 		t.Errorf("the failed runs left files behind: %v", entries)
 	}
 }
@@ -122,39 +117,65 @@ func TestRunDive(t *testing.T) {
 	// The fake dive fails when CI=true reaches it, and writes to --json.
 	script := `#!/bin/sh
 [ "$CI" = true ] && { echo "CI rules failed" >&2; exit 1; }
+[ "$1 $2" = "--source docker-archive" ] || { echo "not an archive: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do [ "$1" = --json ] && out=$2; shift; done
 [ -e "$out" ] && { echo "file exists" >&2; exit 1; }
 cat "$FAKE_DIVE_JSON" > "$out"
 `
 	dive := writeExec(t, dir, "dive", script)
-	cacheDir := filepath.Join(dir, "cache")
-	os.Mkdir(cacheDir, 0o755)
+	archive := filepath.Join(dir, "04-scratch-static.tar")
 	t.Setenv("CI", "true")
 
 	goodFile := filepath.Join(dir, "good.json")
 	os.WriteFile(goodFile, []byte(good), 0o644)
 	t.Setenv("FAKE_DIVE_JSON", goodFile)
-	d, err := runDive(context.Background(), dive, "img", "ref", "04-scratch-static", cacheDir)
-	if err != nil || len(d.Layer) != 1 {
-		t.Fatalf("runDive = %v, %v; want the fixture's one layer", d, err)
+	d, err := runDive(context.Background(), dive, archive, "ref")
+	if err != nil || d.EfficiencyScore != 1 {
+		t.Fatalf("runDive = %+v, %v; want the fixture's score", d, err)
 	}
 
 	badFile := filepath.Join(dir, "bad.json")
 	os.WriteFile(badFile, []byte(good[:200]), 0o644)
 	t.Setenv("FAKE_DIVE_JSON", badFile)
-	_, err = runDive(context.Background(), dive, "img", "ref", "04-scratch-static", cacheDir)
-	kept := filepath.Join(cacheDir, "dive-04-scratch-static.failed.json")
+	_, err = runDive(context.Background(), dive, archive, "ref")
+	kept := archive + ".failed.json"
 	if err == nil || !strings.Contains(err.Error(), "dive JSON "+kept+" is truncated") {
 		t.Fatalf("truncated export: error %v, want one naming %s", err, kept)
 	}
-	entries, _ := os.ReadDir(cacheDir)
-	if len(entries) != 1 || entries[0].Name() != filepath.Base(kept) {
-		t.Errorf("cache dir holds %v, want only the kept export", entries)
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the unreadable export was not kept: %v", err)
+	}
+	if _, err := os.Stat(archive + ".json"); err == nil {
+		t.Error("runDive left its JSON behind")
 	}
 
-	_, err = runDive(context.Background(), filepath.Join(dir, "false"), "img", "ref", "x", cacheDir)
-	if err == nil {
+	if _, err = runDive(context.Background(), filepath.Join(dir, "false"), archive, "ref"); err == nil {
 		t.Error("runDive with a missing binary: no error")
+	}
+}
+
+func TestReadmesReady(t *testing.T) {
+	write := func(files map[string]string) string {
+		dir := t.TempDir()
+		for name, text := range files {
+			os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+		}
+		return dir
+	}
+	marked := "<!-- results:begin -->\n<!-- results:end -->\n"
+	tests := []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"README.md": marked, "README.es.md": marked}, ""},
+		{map[string]string{"README.es.md": marked}, "README.md is missing: it holds the results tables"},
+		{map[string]string{"README.md": marked, "README.es.md": "# sin marcas\n"}, "README.es.md has no <!-- results:begin --> … <!-- results:end --> markers"},
+	}
+	for _, tt := range tests {
+		err := readmesReady(write(tt.files))
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("readmesReady(%v) = %v, want %q", tt.files, err, tt.want)
+		}
 	}
 }
 
@@ -190,19 +211,19 @@ func TestRunJobs(t *testing.T) {
 
 func TestCache(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "c.json")
-	c := openCache[layerSize](path)
+	c := openCache[map[string]int](path)
 	if _, ok := c.get("a"); ok {
 		t.Fatal("an empty cache has an entry")
 	}
-	if err := c.put("a", layerSize{1, 2}); err != nil {
+	if err := c.put("a", map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := openCache[layerSize](path).get("a"); !ok || v != (layerSize{1, 2}) {
+	if v, ok := openCache[map[string]int](path).get("a"); !ok || v["x"] != 1 {
 		t.Errorf("reopened cache: %v, %v", v, ok)
 	}
-	for _, content := range []string{"not json", `{"version":1,"entries":{"a":{"gzip":1,"tar":2}}}`} {
+	for _, content := range []string{"not json", `{"version":1,"entries":{"a":{"x":1}}}`} {
 		os.WriteFile(path, []byte(content), 0o644)
-		if _, ok := openCache[layerSize](path).get("a"); ok {
+		if _, ok := openCache[map[string]int](path).get("a"); ok {
 			t.Errorf("cache file %q: entry read, want an empty cache", content)
 		}
 	}

@@ -4,95 +4,131 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
 
+	"lean-go-images/scripts/internal/archive"
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/results"
 	"lean-go-images/scripts/internal/steps"
 )
 
 // A target is one step being measured.
 type target struct {
-	v     steps.Step
-	img   dockercli.Image
-	bases []string // FROM refs of its Dockerfile
-	lint  Lint
-	dive  diveResult
-	gz    map[string]int64 // compressed layer sizes by diff ID
+	s      steps.Step
+	img    dockercli.Image
+	bases  []string // FROM refs of its Dockerfile
+	lint   results.Lint
+	static static
 }
 
-// diveResult is what the report keeps of a dive run, cached by image ID:
-// the file lists are summarized into facts and dropped.
-type diveResult struct {
-	Dive   Dive               `json:"dive"`
-	Layers []diveLayerSummary `json:"layers"`
-	Facts  fileFacts          `json:"facts"`
+// static is what the report learns of an image without running it, from
+// its docker save archive and from dive. It is cached by image ID: an image
+// ID names the image's configuration and layers, so an entry never goes stale.
+type static struct {
+	Architecture string        `json:"architecture"`
+	Layers       []layerStatic `json:"layers"`
+	Dive         results.Dive  `json:"dive"`
+	Facts        fileFacts     `json:"facts"`
 }
 
-type diveLayerSummary struct {
+type layerStatic struct {
 	DiffID    string `json:"diffId"`
-	SizeBytes int64  `json:"sizeBytes"`
-	Empty     bool   `json:"empty"`
+	Size      int64  `json:"size"`
+	GzipBytes int64  `json:"gzipBytes"`
 	Command   string `json:"command"`
 }
 
 // measure inspects, analyses and runs every selected step.
-func measure(ctx context.Context, cfg *config, server string) (*Results, error) {
+func measure(ctx context.Context, cfg *config, eng dockercli.Engine) (*results.Results, error) {
 	start := time.Now()
-	ts := make([]*target, len(cfg.steps))
-	for i, v := range cfg.steps {
-		t, err := newTarget(ctx, cfg, v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", v.Name, err)
-		}
-		ts[i] = t
+	ts, err := newTargets(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	bases, baseImgs, err := inspectBases(ctx, ts)
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("measuring %d image(s): dive, compressed size, hadolint…", len(ts))
+	log.Printf("measuring %d image(s): docker save, compressed size, dive, hadolint…", len(ts))
 	if err := analyse(ctx, cfg, ts); err != nil {
 		return nil, err
 	}
-	rts, err := timeContainers(ctx, cfg, ts)
+	rts, err := timeContainers(ctx, cfg, ts, eng)
 	if err != nil {
 		return nil, err
 	}
-	hardened, loads, err := runHardened(ctx, cfg, ts)
+	hardened, loads, err := runHardened(ctx, cfg, ts, eng)
 	if err != nil {
 		return nil, err
 	}
-	res := &Results{
-		SchemaVersion: SchemaVersion,
+	res := &results.Results{
+		SchemaVersion: results.SchemaVersion,
 		GeneratedAt:   start.UTC().Truncate(time.Second),
-		Host:          hostInfo(ctx, server),
+		Host:          hostInfo(ctx),
+		Engine:        eng,
 		ImageRepo:     cfg.repo,
-		Baseline:      ts[0].v.Name,
+		Baseline:      ts[0].s.Name,
 		Bases:         bases,
 	}
 	for i, t := range ts {
-		v, err := t.step(cfg.repo, baseImgs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", t.v.Name, err)
-		}
+		s := t.step(cfg.repo, baseImgs)
 		if rts != nil {
-			v.Runtime = rts[i]
+			s.Runtime = rts[i]
 		}
-		v.Hardened = hardened[i]
+		s.Hardened = hardened[i]
 		if loads != nil {
-			v.Load = loads[i]
+			s.Load = loads[i]
 		}
-		res.Steps = append(res.Steps, v)
+		res.Steps = append(res.Steps, s)
 	}
+	baseSizes(res)
 	return res, nil
+}
+
+// baseSizes sets each base image's size to that of its layers in a step
+// that starts with them: measured like the steps', the same on every image
+// store. A base that only builds (FROM ... AS build) has none.
+func baseSizes(res *results.Results) {
+	for i, b := range res.Bases {
+		for _, s := range res.Steps {
+			for _, l := range s.Layers {
+				if l.FromBase == b.Ref {
+					res.Bases[i].SizeBytes += l.SizeBytes
+				}
+			}
+			if res.Bases[i].SizeBytes > 0 {
+				break
+			}
+		}
+	}
+}
+
+// newTargets inspects every selected step's image and reads its
+// Dockerfile's FROM lines.
+func newTargets(ctx context.Context, cfg *config) ([]*target, error) {
+	var ts []*target
+	for _, s := range cfg.steps {
+		img, err := inspectStep(ctx, s.Image(cfg.repo))
+		if err == nil {
+			var refs []string
+			if refs, err = s.BaseImages(cfg.fsys); err == nil {
+				ts = append(ts, &target{s: s, img: img, bases: refs})
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
+	}
+	return ts, nil
 }
 
 // timeContainers takes the runtime measurements, after the others so that
 // nothing else loads the machine, or none with -starts 0.
-func timeContainers(ctx context.Context, cfg *config, ts []*target) ([]*Runtime, error) {
+func timeContainers(ctx context.Context, cfg *config, ts []*target, eng dockercli.Engine) ([]*results.Runtime, error) {
 	if cfg.starts == 0 {
 		return nil, nil
 	}
@@ -100,30 +136,17 @@ func timeContainers(ctx context.Context, cfg *config, ts []*target) ([]*Runtime,
 	ids := make([]string, len(ts))
 	names := make([]string, len(ts))
 	for i, t := range ts {
-		ids[i], names[i] = t.img.ID, t.v.Name
+		ids[i], names[i] = t.img.ID, t.s.Name
 	}
 	t0 := time.Now()
-	rts, err := measureRuntime(ctx, ids, names, cfg.starts)
+	rts, err := measureRuntime(ctx, ids, names, cfg.starts, eng)
 	cfg.logf("runtime measurements took %.1fs", time.Since(t0).Seconds())
 	return rts, err
 }
 
-// newTarget inspects a step's image and reads its Dockerfile's FROM lines.
-func newTarget(ctx context.Context, cfg *config, v steps.Step) (*target, error) {
-	img, err := inspectStep(ctx, v.Image(cfg.repo))
-	if err != nil {
-		return nil, err
-	}
-	refs, err := v.BaseImages(cfg.fsys)
-	if err != nil {
-		return nil, err
-	}
-	return &target{v: v, img: img, bases: refs}, nil
-}
-
 // inspectBases returns the base images of all targets, in order of first use.
-func inspectBases(ctx context.Context, ts []*target) ([]Base, map[string]dockercli.Image, error) {
-	var bases []Base
+func inspectBases(ctx context.Context, ts []*target) ([]results.Base, map[string]dockercli.Image, error) {
+	var bases []results.Base
 	imgs := map[string]dockercli.Image{}
 	index := map[string]int{}
 	for _, t := range ts {
@@ -132,109 +155,81 @@ func inspectBases(ctx context.Context, ts []*target) ([]Base, map[string]dockerc
 			if !ok {
 				b, img, err := inspectBase(ctx, ref)
 				if err != nil {
-					return nil, nil, fmt.Errorf("%s: base image %s: %w", t.v.Name, ref, err)
+					return nil, nil, fmt.Errorf("%s: base image %s: %w", t.s.Name, ref, err)
 				}
 				imgs[ref] = img
 				i = len(bases)
 				index[ref] = i
 				bases = append(bases, b)
 			}
-			bases[i].UsedBy = append(bases[i].UsedBy, t.v.Name)
+			bases[i].UsedBy = append(bases[i].UsedBy, t.s.Name)
 		}
 	}
 	return bases, imgs, nil
 }
 
-// analyse runs dive, the compression and hadolint on every target, in
-// parallel on as many targets as there are CPUs, largest image first.
+// analyse measures every target without running it, in parallel on as many
+// targets as there are CPUs, largest image first, and lints its Dockerfile.
 func analyse(ctx context.Context, cfg *config, ts []*target) error {
-	dives := openCache[diveResult](filepath.Join(cfg.cacheDir, "dive.json"))
-	gzs := openCache[layerSize](filepath.Join(cfg.cacheDir, "compressed.json"))
+	cache := openCache[static](filepath.Join(cfg.cacheDir, "static.json"))
 	order := slices.Clone(ts)
 	slices.SortStableFunc(order, func(a, b *target) int { return int(min(max(b.img.Size-a.img.Size, -1), 1)) })
 	var jobs []func(context.Context) error
 	for _, t := range order {
-		jobs = append(jobs,
-			func(ctx context.Context) error { return t.analyseDive(ctx, cfg, dives) },
-			func(ctx context.Context) error { return t.compress(ctx, cfg, gzs) },
-		)
+		jobs = append(jobs, func(ctx context.Context) error { return wrap(t.s.Name, t.analyse(ctx, cfg, cache)) })
 	}
 	for _, t := range ts {
 		jobs = append(jobs, func(ctx context.Context) error {
-			lint, err := runHadolint(ctx, cfg.hadolint, cfg.root, t.v.Dockerfile())
+			lint, err := runHadolint(ctx, cfg.hadolint, cfg.root, t.s.Dockerfile())
 			t.lint = lint
-			return wrap(t.v.Name, err)
+			return wrap(t.s.Name, err)
 		})
 	}
 	return runJobs(ctx, runtime.NumCPU(), jobs)
 }
 
-// analyseDive fills t.dive from the cache or from dive.
-func (t *target) analyseDive(ctx context.Context, cfg *config, c *cache[diveResult]) error {
-	if r, ok := c.get(t.img.ID); ok && !cfg.fresh {
-		t.dive = r
+// analyse fills t.static from the cache, or from the image's docker save
+// archive, which dive then reads too: one export of the image serves both,
+// on every engine and image store.
+func (t *target) analyse(ctx context.Context, cfg *config, c *cache[static]) error {
+	if s, ok := c.get(t.img.ID); ok && !cfg.fresh {
+		t.static = s
 		return nil
 	}
 	t0 := time.Now()
-	d, err := runDive(ctx, cfg.dive, t.img.ID, t.v.Image(cfg.repo), t.v.Name, cfg.cacheDir)
+	tar := filepath.Join(cfg.cacheDir, t.s.Name+".tar")
+	defer os.Remove(tar)
+	img, err := archive.Save(ctx, t.img.ID, tar)
 	if err != nil {
-		return wrap(t.v.Name, err)
+		return err
 	}
-	cfg.logf("%s: dive took %.1fs", t.v.Name, time.Since(t0).Seconds())
-	t.dive = summarize(d, t.img)
-	return wrap(t.v.Name, c.put(t.img.ID, t.dive))
+	cfg.logf("%s: docker save and gzip took %.1fs", t.s.Name, time.Since(t0).Seconds())
+	t1 := time.Now()
+	d, err := runDive(ctx, cfg.dive, tar, t.s.Image(cfg.repo))
+	if err != nil {
+		return err
+	}
+	cfg.logf("%s: dive took %.1fs", t.s.Name, time.Since(t1).Seconds())
+	t.static = static{Architecture: img.Config.Architecture, Dive: d, Facts: imageFacts(img)}
+	for _, l := range img.Layers {
+		t.static.Layers = append(t.static.Layers, layerStatic{l.DiffID, l.Size, l.GzipBytes, l.Command})
+	}
+	return c.put(t.img.ID, t.static)
 }
 
-// summarize keeps what the report needs of a dive export.
-func summarize(d *diveExport, img dockercli.Image) diveResult {
-	r := diveResult{Dive: Dive{
-		SizeBytes:        *d.Image.SizeBytes,
-		InefficientBytes: *d.Image.InefficientBytes,
-		EfficiencyScore:  *d.Image.EfficiencyScore,
-	}}
-	for _, l := range d.Layer {
-		r.Layers = append(r.Layers, diveLayerSummary{l.DigestID, l.SizeBytes, l.empty(), l.Command})
-	}
-	argv := append(slices.Clone(img.Config.Entrypoint), img.Config.Cmd...)
+// imageFacts inspects the file system a container of img starts with.
+func imageFacts(img *archive.Image) fileFacts {
+	c := img.Config.Config
+	argv := append(slices.Clone(c.Entrypoint), c.Cmd...)
 	argv0 := ""
 	if len(argv) > 0 {
 		argv0 = argv[0]
 	}
-	r.Facts = facts(mergeLayers(d.Layer), argv0, envValue(img.Config.Env, "PATH", defaultPath))
-	return r
+	return facts(img.FS(), argv0, envValue(c.Env, "PATH", defaultPath))
 }
 
 // defaultPath is the PATH Docker gives a container whose image sets none.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// compress fills t.gz from the cache or from docker save.
-func (t *target) compress(ctx context.Context, cfg *config, c *cache[layerSize]) error {
-	known := map[string]layerSize{}
-	for _, id := range t.img.RootFS.Layers {
-		if k, ok := c.get(id); ok && !cfg.fresh {
-			known[id] = k
-		}
-	}
-	if len(known) < len(t.img.RootFS.Layers) {
-		t0 := time.Now()
-		sizes, err := compressedSizes(ctx, t.img.ID, t.img.RootFS.Layers, known)
-		if err != nil {
-			return wrap(t.v.Name, err)
-		}
-		cfg.logf("%s: docker save and gzip took %.1fs", t.v.Name, time.Since(t0).Seconds())
-		for id, n := range sizes {
-			known[id] = n
-			if err := c.put(id, n); err != nil {
-				return wrap(t.v.Name, err)
-			}
-		}
-	}
-	t.gz = map[string]int64{}
-	for id, k := range known {
-		t.gz[id] = k.Gzip
-	}
-	return nil
-}
 
 // wrap prefixes a non-nil error with the step's name.
 func wrap(name string, err error) error {

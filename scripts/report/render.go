@@ -5,97 +5,213 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
+	"unicode/utf8"
 
+	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/docnums"
 	"lean-go-images/scripts/internal/hardening"
+	"lean-go-images/scripts/internal/results"
 )
 
 //go:embed results.md.tmpl
 var resultsTemplate string
 
-// tmpl renders RESULTS.md ("results") and the README table ("readme") from
-// the Results model.
+// tmpl renders RESULTS.md ("results") and the READMEs' tables ("readme",
+// in the language of its labels) from the results model.
 var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
-	"size":         humanSize,
-	"times":        times,
-	"percent":      percent,
-	"share":        share,
-	"millis":       millis,
+	"size":         results.Bytes,
+	"times":        results.Times,
+	"percent":      results.Percent,
+	"share":        results.Share,
+	"millis":       results.Millis,
+	"rate":         results.Rate,
+	"ratio":        results.Ratio,
+	"latency":      results.Latency,
+	"seconds":      results.Seconds,
+	"int":          results.Int,
+	"count":        func(n int) string { return results.Int(int64(n)) },
 	"shortID":      shortID,
 	"runsAs":       runsAs,
 	"cell":         cell,
 	"layerCommand": layerCommand,
-	"rate":         rate,
-	"ratio":        ratio,
-	"latency":      latency,
-	"seconds":      seconds,
 	"checkTitle":   checkTitle,
 	"checkCell":    checkCell,
+	"rateRange":    rateRange,
 	"hardening":    func() hardeningBounds { return bounds },
-	"yesNo": func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
-	},
-	"join":     strings.Join,
-	"codeList": codeList,
+	"join":         strings.Join,
+	"codeList":     codeList,
+	"english":      func(r *results.Results) view { return view{r, languages[""], "RESULTS.md"} },
 	"provenance": func(p string) string {
 		switch p {
-		case BuiltOffline:
+		case results.BuiltOffline:
 			return "**BUILT OFFLINE** (look-alike)"
-		case Pulled:
+		case results.Pulled:
 			return "pulled"
-		case Absent:
+		case results.Absent:
 			return "not present locally"
 		}
 		return "local build, no registry digest"
 	},
 }).Parse(resultsTemplate))
 
-// Offline reports whether any base image is an offline look-alike.
-func (r *Results) Offline() bool {
-	for _, b := range r.Bases {
-		if b.Provenance == BuiltOffline {
-			return true
-		}
-	}
-	return false
+// view is what the READMEs' tables are rendered from: the results, in a
+// language, with the path of RESULTS.md from the README.
+type view struct {
+	*results.Results
+	L    labels
+	Link string
 }
 
-// BasesNote says in a few words where the base images came from.
-func (r *Results) BasesNote() string {
-	kinds := map[string]bool{}
-	for _, b := range r.Bases {
-		kinds[b.Provenance] = true
-	}
-	switch {
-	case len(r.Bases) == 0:
-		return "no base images (scratch only)"
-	case kinds[BuiltOffline] && len(kinds) == 1:
-		return "base images built offline (look-alikes, not the upstream images)"
-	case kinds[BuiltOffline]:
-		return "some base images built offline (look-alikes, not the upstream images)"
-	case kinds[Pulled] && len(kinds) == 1:
-		return "base images pulled from their registries"
-	}
-	return "base images partly local, not pulled"
+// labels are the words of the READMEs' tables in one language. Figures are
+// written the same way in both (see package results).
+type labels struct {
+	Step, Size, Compressed, Layers, Efficiency, Wasted, Startup, IdleMemory, User, Hardened string
+	Rounds, Errors, Yes, No, Empty                                                          string
+	// Measured is the lead sentence: the date, the engine, where the base
+	// images came from, and the link; Load introduces the load table.
+	Measured func(v view) string
+	Load     func(v view) string
+	// Summary is the Hardened cell of a step.
+	Summary func(s results.Step) string
 }
 
-// BaselineSize is the size of the baseline step.
-func (r *Results) BaselineSize() int64 {
-	for _, v := range r.Steps {
-		if v.Name == r.Baseline {
-			return v.SizeBytes
-		}
-	}
-	return 0
+// The languages of the READMEs, by the suffix of their file name.
+var languages = map[string]labels{
+	"": {
+		Step: "Step", Size: "Size", Compressed: "Compressed", Layers: "Layers", Efficiency: "Efficiency", Wasted: "Wasted",
+		Startup: "Start-up", IdleMemory: "Idle memory", User: "User", Hardened: "Hardened",
+		Rounds: "Rounds", Errors: "Errors", Yes: "yes", No: "no", Empty: "empty",
+		Measured: func(v view) string {
+			return fmt.Sprintf("Measured on %s with Docker Engine %s (%s), %s; details in [RESULTS.md](%s).",
+				date(v.Results), v.Engine.Version, engineNote(v.Engine), basesNote(v.Results), v.Link)
+		},
+		Load: func(v view) string {
+			l := v.LoadMethod()
+			return fmt.Sprintf("Load on 127.0.0.1, through each hardened container's published port, one at a time: medians of %d rounds of %s per step ([method](%s#load)).",
+				l.Rounds, results.Seconds(l.RoundNs), v.Link)
+		},
+		Summary: func(s results.Step) string {
+			return hardenedSummary(s, "yes", "limits not enforced by this engine", checkFailure)
+		},
+	},
+	".es": {
+		Step: "Paso", Size: "Tamaño", Compressed: "Comprimida", Layers: "Capas", Efficiency: "Eficiencia", Wasted: "Desperdicio",
+		Startup: "Arranque", IdleMemory: "Memoria en reposo", User: "Usuario", Hardened: "Endurecida",
+		Rounds: "Rondas", Errors: "Errores", Yes: "sí", No: "no", Empty: "vacía",
+		Measured: func(v view) string {
+			return fmt.Sprintf("Medido el %s con Docker Engine %s (%s), %s; los detalles, en [RESULTS.md](%s).",
+				date(v.Results), v.Engine.Version, engineNoteES(v.Engine), basesNoteES(v.Results), v.Link)
+		},
+		Load: func(v view) string {
+			l := v.LoadMethod()
+			return fmt.Sprintf("Carga en 127.0.0.1, por el puerto publicado de cada contenedor endurecido, uno tras otro: medianas de %d rondas de %s por paso ([método](%s#load)).",
+				l.Rounds, results.Seconds(l.RoundNs), v.Link)
+		},
+		Summary: func(s results.Step) string {
+			return hardenedSummary(s, "sí", "límites no aplicados por este motor", func(c results.CheckOutcome) string {
+				if f, ok := checkFailuresES[c.Name]; ok {
+					return "no: " + f
+				}
+				return "no: falla la comprobación " + c.Name
+			})
+		},
+	},
 }
 
-// GoBuild names the Go that compiled the servers: the golang base image's.
-func (r *Results) GoBuild() string {
+// checkFailuresES says in Spanish which check a step failed.
+var checkFailuresES = map[string]string{
+	hardening.NameServes:           "no sirve con las opciones",
+	hardening.NameNonRoot:          "se ejecuta como root",
+	hardening.NameLimits:           "límites no aplicados",
+	hardening.NameSlowloris:        "no corta a slowloris",
+	hardening.NameOversizedHeaders: "cabecera enorme sin 431",
+	hardening.NameUnknownPaths:     "rutas desconocidas sin 404",
+	hardening.NameOtherMethods:     "otros métodos sin 405",
+	hardening.NameConcurrent:       "conexiones simultáneas",
+	hardening.NameStillServing:     "deja de servir",
+	hardening.NameGracefulStop:     "docker stop no es limpio",
+}
+
+// date is the day of the measurement, in UTC.
+func date(r *results.Results) string { return r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST") }
+
+// engineNote describes the engine in a few words: "rootless, classic image
+// store, cgroup v1, on Debian GNU/Linux 12 (bookworm)".
+func engineNote(e dockercli.Engine) string {
+	mode := "rootful"
+	if e.Rootless {
+		mode = "rootless"
+	}
+	return fmt.Sprintf("%s, %s image store, cgroup v%s, on %s", mode, e.ImageStore, e.CgroupVersion, e.OS)
+}
+
+func engineNoteES(e dockercli.Engine) string {
+	mode := "con root (rootful)"
+	if e.Rootless {
+		mode = "sin root (rootless)"
+	}
+	store := "el almacén de imágenes clásico"
+	if e.ImageStore == "containerd" {
+		store = "el almacén de imágenes de containerd"
+	}
+	return fmt.Sprintf("%s, %s, cgroup v%s, sobre %s", mode, store, e.CgroupVersion, e.OS)
+}
+
+// basesNote says where the base images came from: "base images built
+// offline (look-alikes, not the upstream images)", or image by image when
+// they came from different places.
+func basesNote(r *results.Results) string {
+	words := map[string]string{
+		results.BuiltOffline: "built offline (a look-alike, not the upstream image)",
+		results.Pulled:       "pulled from its registry",
+		results.LocalOnly:    "built locally, not pulled",
+		results.Absent:       "no longer present",
+	}
+	return provenanceNote(r, "no base images (scratch only)", "base images ", map[string]string{
+		results.BuiltOffline: "built offline (look-alikes, not the upstream images)",
+		results.Pulled:       "pulled from their registries",
+		results.LocalOnly:    "built locally, not pulled",
+		results.Absent:       "no longer present",
+	}, words, " and ")
+}
+
+func basesNoteES(r *results.Results) string {
+	words := map[string]string{
+		results.BuiltOffline: "construida sin conexión (una imitación, no la imagen original)",
+		results.Pulled:       "descargada de su registro",
+		results.LocalOnly:    "construida en local, no descargada",
+		results.Absent:       "ya no presente",
+	}
+	return provenanceNote(r, "sin imágenes base (solo scratch)", "imágenes base ", map[string]string{
+		results.BuiltOffline: "construidas sin conexión (imitaciones, no las imágenes originales)",
+		results.Pulled:       "descargadas de sus registros",
+		results.LocalOnly:    "construidas en local, no descargadas",
+		results.Absent:       "ya no presentes",
+	}, words, " y ")
+}
+
+// provenanceNote says where the bases came from: all alike in one phrase,
+// else each with its own.
+func provenanceNote(r *results.Results, none, prefix string, all, each map[string]string, and string) string {
+	if len(r.Bases) == 0 {
+		return none
+	}
+	same := !slices.ContainsFunc(r.Bases, func(b results.Base) bool { return b.Provenance != r.Bases[0].Provenance })
+	if same {
+		return prefix + all[r.Bases[0].Provenance]
+	}
+	parts := make([]string, len(r.Bases))
+	for i, b := range r.Bases {
+		parts[i] = b.Ref + " " + each[b.Provenance]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + and + parts[len(parts)-1]
+}
+
+// goBuild names the Go that compiled the servers: the golang base image's.
+func goBuild(r *results.Results) string {
 	for _, b := range r.Bases {
 		if b.GoVersion != "" {
 			return "Go " + b.GoVersion + " (" + b.Ref + ")"
@@ -104,49 +220,27 @@ func (r *Results) GoBuild() string {
 	return ""
 }
 
-// Starts is how many times each image was started for the runtime figures.
-func (r *Results) Starts() int {
-	for _, v := range r.Steps {
-		if v.Runtime != nil {
-			return v.Runtime.Starts
-		}
-	}
-	return 0
-}
-
-// Date is the day of the measurement, in UTC.
-func (r *Results) Date() string { return r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST") }
-
-// Step returns the step called name, or nil.
-func (r *Results) Step(name string) *Step {
-	for i := range r.Steps {
-		if r.Steps[i].Name == name {
-			return &r.Steps[i]
-		}
-	}
-	return nil
-}
-
-// HardenedSummary is the Hardened column of the summary: "yes", or "no:"
-// and the first check that failed; "–" when the step had no hardened run.
-func (v Step) HardenedSummary() string {
-	h := v.Hardened
+// hardenedSummary is a step's Hardened cell: yes; the engine's note when
+// the only checks not passed are those the engine could not enforce;
+// otherwise failure() of the first failed check; "–" with no hardened run.
+func hardenedSummary(s results.Step, yes, unenforced string, failure func(results.CheckOutcome) string) string {
+	h := s.Hardened
 	switch {
 	case h == nil:
 		return "–"
 	case h.OK:
-		return "yes"
+		return yes
 	}
-	var failed []CheckOutcome
+	var failed []results.CheckOutcome
 	for _, c := range h.Checks {
-		if !c.OK {
+		if !c.OK && !c.Unenforced {
 			failed = append(failed, c)
 		}
 	}
 	if len(failed) == 0 {
-		return "no"
+		return unenforced
 	}
-	s := "no: " + clip(failed[0].Detail, 60)
+	out := failure(failed[0])
 	// Checks that could not run follow from the first failure: not counted.
 	more := 0
 	for _, c := range failed[1:] {
@@ -155,61 +249,16 @@ func (v Step) HardenedSummary() string {
 		}
 	}
 	if more > 0 {
-		s += fmt.Sprintf(" (+%d more)", more)
+		out += fmt.Sprintf(" (+%d)", more)
 	}
-	return cell(s)
+	return cell(out)
 }
 
-// Check returns the check called name, or nil.
-func (h *Hardened) Check(name string) *CheckOutcome {
-	for i := range h.Checks {
-		if h.Checks[i].Name == name {
-			return &h.Checks[i]
-		}
-	}
-	return nil
-}
+// checkFailure is the English summary of a failed check: its detail.
+func checkFailure(c results.CheckOutcome) string { return "no: " + clip(c.Detail, 60) }
 
-// HardenedFlags are the flags of the hardened run, nil when none ran.
-func (r *Results) HardenedFlags() []string {
-	for _, v := range r.Steps {
-		if v.Hardened != nil {
-			return v.Hardened.Flags
-		}
-	}
-	return nil
-}
-
-// CheckNames lists the checks of the hardened runs, in order of first
-// appearance.
-func (r *Results) CheckNames() []string {
-	var names []string
-	for _, v := range r.Steps {
-		if v.Hardened == nil {
-			continue
-		}
-		for _, c := range v.Hardened.Checks {
-			if !slices.Contains(names, c.Name) {
-				names = append(names, c.Name)
-			}
-		}
-	}
-	return names
-}
-
-// LoadMethod is a load run whose settings (rounds, connections) the Load
-// section describes, nil when no step had one.
-func (r *Results) LoadMethod() *Load {
-	for _, v := range r.Steps {
-		if v.Load != nil {
-			return v.Load
-		}
-	}
-	return nil
-}
-
-// RateRange is the range of the rounds' rates: "38,500–43,500".
-func (l *Load) RateRange() string {
+// rateRange is the range of a load run's rounds' rates: "38 500–43 500".
+func rateRange(l *results.Load) string {
 	if len(l.RoundResults) == 0 {
 		return "–"
 	}
@@ -217,7 +266,7 @@ func (l *Load) RateRange() string {
 	for _, r := range l.RoundResults {
 		lo, hi = min(lo, r.RequestsPerSec), max(hi, r.RequestsPerSec)
 	}
-	return rate(lo) + "–" + rate(hi)
+	return results.Rate(lo) + "–" + results.Rate(hi)
 }
 
 // checkTitles name the hardened checks in RESULTS.md.
@@ -241,14 +290,16 @@ func checkTitle(name string) string {
 	return "`" + name + "`"
 }
 
-// checkCell is a check's cell in the hardened run table: yes, or no and
-// what failed, or "not run"; "–" for a check the step does not have.
-func checkCell(c *CheckOutcome) string {
+// checkCell is a check's cell in the hardened run table: yes, not enforced,
+// no and what failed, or "not run"; "–" for a check the step does not have.
+func checkCell(c *results.CheckOutcome) string {
 	switch {
 	case c == nil:
 		return "–"
 	case c.OK:
 		return "yes"
+	case c.Unenforced:
+		return "not enforced by this engine"
 	case strings.HasPrefix(c.Detail, "not run:"):
 		return "not run"
 	}
@@ -264,13 +315,13 @@ type hardeningBounds struct {
 }
 
 var bounds = hardeningBounds{
-	StartTimeout:      seconds(int64(startTimeout)),
-	ReadHeaderTimeout: seconds(int64(hardening.ReadHeaderTimeout)),
-	SlowEvery:         seconds(int64(hardening.SlowEvery)),
-	SlowFrom:          seconds(int64(hardening.ReadHeaderTimeout - hardening.SlowEarly)),
-	SlowTo:            seconds(int64(hardening.ReadHeaderTimeout + hardening.SlowLate)),
-	StopWithin:        seconds(int64(hardening.StopWithin)),
-	StopGrace:         seconds(int64(hardening.StopGrace)),
+	StartTimeout:      results.Seconds(int64(startTimeout)),
+	ReadHeaderTimeout: results.Seconds(int64(hardening.ReadHeaderTimeout)),
+	SlowEvery:         results.Seconds(int64(hardening.SlowEvery)),
+	SlowFrom:          results.Seconds(int64(hardening.ReadHeaderTimeout - hardening.SlowEarly)),
+	SlowTo:            results.Seconds(int64(hardening.ReadHeaderTimeout + hardening.SlowLate)),
+	StopWithin:        results.Seconds(int64(hardening.StopWithin)),
+	StopGrace:         results.Seconds(int64(hardening.StopGrace)),
 	OversizedKiB:      hardening.OversizedHeader >> 10,
 	Conns:             hardening.ConcurrentConns,
 	MemoryMiB:         hardening.MemoryLimit >> 20,
@@ -280,26 +331,26 @@ var bounds = hardeningBounds{
 }
 
 // renderMarkdown returns RESULTS.md.
-func renderMarkdown(r *Results) ([]byte, error) {
+func renderMarkdown(r *results.Results) ([]byte, error) {
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, "results", r); err != nil {
+	data := struct {
+		*results.Results
+		GoBuild, Date, EngineNote string
+	}{r, goBuild(r), date(r), engineNote(r.Engine)}
+	if err := tmpl.ExecuteTemplate(&b, "results", data); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// renderReadme returns readme with the results table between the markers.
-// resultsLink is the path of RESULTS.md relative to the README.
-func renderReadme(readme []byte, r *Results, resultsLink string) ([]byte, error) {
+// renderReadme returns readme with the results tables between the markers,
+// in the language L. resultsLink is the path of RESULTS.md from the README.
+func renderReadme(readme []byte, r *results.Results, L labels, resultsLink string) ([]byte, error) {
 	if err := docnums.CheckMarkers(readme); err != nil {
 		return nil, err
 	}
 	var table bytes.Buffer
-	data := struct {
-		*Results
-		Link string
-	}{r, resultsLink}
-	if err := tmpl.ExecuteTemplate(&table, "readme", data); err != nil {
+	if err := tmpl.ExecuteTemplate(&table, "readme", view{r, L, resultsLink}); err != nil {
 		return nil, err
 	}
 	b := bytes.Index(readme, []byte(docnums.ResultsBegin)) + len(docnums.ResultsBegin)
@@ -311,4 +362,79 @@ func renderReadme(readme []byte, r *Results, resultsLink string) ([]byte, error)
 	out.WriteString("\n") // a blank line ends the table before the marker
 	out.Write(readme[e:])
 	return out.Bytes(), nil
+}
+
+// shortID returns the 12 hex digits docker images shows of an ID.
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// runsAs describes the user of a posture: "root", "65532", or the name.
+func runsAs(p results.Posture) string {
+	switch {
+	case p.UID == nil:
+		return p.User + " (name)"
+	case *p.UID == 0:
+		return "root"
+	}
+	return strconv.Itoa(*p.UID)
+}
+
+// cell makes s safe in a markdown table cell.
+func cell(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.ReplaceAll(s, "|", `\|`)
+}
+
+// maxCommand is how many characters of a layer's command the tables show.
+const maxCommand = 72
+
+// shortCommand shortens a layer's command to fit a table: BuildKit's
+// "# buildkit" marker and the shell prefix go, long commands are cut.
+func shortCommand(cmd string) string {
+	cmd = strings.Join(strings.Fields(cmd), " ")
+	cmd = strings.TrimSuffix(cmd, " # buildkit")
+	cmd = strings.Replace(cmd, "RUN /bin/sh -c ", "RUN ", 1)
+	cmd = strings.ReplaceAll(cmd, "`", "'") // it goes in a code span
+	return clip(cmd, maxCommand)
+}
+
+// layerCommand is the command column of the layer tables.
+func layerCommand(l results.Layer) string {
+	cmd := shortCommand(l.Command)
+	switch {
+	case l.FromBase != "" && cmd == "":
+		return fmt.Sprintf("FROM %s", l.FromBase)
+	case l.FromBase != "":
+		return fmt.Sprintf("FROM %s: `%s`", l.FromBase, cell(cmd))
+	case cmd == "":
+		return "–"
+	}
+	return "`" + cell(cmd) + "`"
+}
+
+// codeList lists words as code spans, the last two joined by "and":
+// "`POST`, `PUT` and `PATCH`".
+func codeList(words []string) string {
+	spans := make([]string, len(words))
+	for i, w := range words {
+		spans[i] = "`" + w + "`"
+	}
+	if len(spans) < 2 {
+		return strings.Join(spans, "")
+	}
+	return strings.Join(spans[:len(spans)-1], ", ") + " and " + spans[len(spans)-1]
+}
+
+// clip shortens s to at most n characters, ending it with "…" when cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

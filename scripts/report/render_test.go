@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"lean-go-images/scripts/internal/results"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,9 +47,9 @@ func golden(t *testing.T, name string, got []byte) {
 // readResults reads a results.json fixture: testdata/results.json is a real
 // run's; results-edited.json changes it to reach the other branches of the
 // templates (a pulled and an absent base, findings, no runtime figures).
-func readResults(t *testing.T, name string) *Results {
+func readResults(t *testing.T, name string) *results.Results {
 	t.Helper()
-	var r Results
+	var r results.Results
 	if err := json.Unmarshal(readFixture(t, name), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -75,18 +76,20 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderReadme(t *testing.T) {
 	r := readResults(t, "results.json")
 	in := readFixture(t, "README.in.md")
-	out, err := renderReadme(in, r, "RESULTS.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "README.md.golden", out)
-	// Rendering again replaces the table rather than adding one.
-	again, err := renderReadme(out, r, "RESULTS.md")
-	if err != nil || !bytes.Equal(again, out) {
-		t.Errorf("rendering the README twice changed it (err %v)", err)
-	}
-	if !bytes.HasPrefix(out, []byte("# lean-go-images\n\nIntro.\n")) || !bytes.HasSuffix(out, []byte("<!-- results:end -->\n\nMore text.\n")) {
-		t.Errorf("the text around the markers changed:\n%s", out)
+	for _, tt := range []struct{ lang, golden string }{{"", "README.md.golden"}, {".es", "README.es.md.golden"}} {
+		out, err := renderReadme(in, r, languages[tt.lang], "RESULTS.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tt.golden, out)
+		// Rendering again replaces the tables rather than adding them.
+		again, err := renderReadme(out, r, languages[tt.lang], "RESULTS.md")
+		if err != nil || !bytes.Equal(again, out) {
+			t.Errorf("rendering %s twice changed it (err %v)", tt.golden, err)
+		}
+		if !bytes.HasPrefix(out, []byte("# lean-go-images\n\nIntro.\n")) || !bytes.HasSuffix(out, []byte("<!-- results:end -->\n\nMore text.\n")) {
+			t.Errorf("the text around the markers changed:\n%s", out)
+		}
 	}
 	for _, bad := range []string{
 		"# no markers\n",
@@ -94,9 +97,40 @@ func TestRenderReadme(t *testing.T) {
 		"<!-- results:begin -->\n",
 		"<!-- results:begin -->\n<!-- results:end -->\n<!-- results:begin -->\n<!-- results:end -->\n",
 	} {
-		if _, err := renderReadme([]byte(bad), r, "RESULTS.md"); err == nil {
+		if _, err := renderReadme([]byte(bad), r, languages[""], "RESULTS.md"); err == nil {
 			t.Errorf("renderReadme(%q): no error", bad)
 		}
+	}
+}
+
+// TestLanguagesAgree checks that the READMEs' tables hold the same figures
+// in every language: only the words differ.
+func TestLanguagesAgree(t *testing.T) {
+	r := readResults(t, "results-edited.json")
+	in := []byte("<!-- results:begin -->\n<!-- results:end -->\n")
+	cells := func(lang string) []string {
+		out, err := renderReadme(in, r, languages[lang], "RESULTS.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var figures []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if !strings.HasPrefix(line, "| 0") {
+				continue
+			}
+			cs := strings.Split(strings.Trim(line, "|"), "|")
+			if len(cs) == 13 {
+				cs = cs[:11] // the summary's Shell and Hardened cells are words
+			}
+			for _, c := range cs {
+				figures = append(figures, strings.TrimSpace(c))
+			}
+		}
+		return figures
+	}
+	en, es := cells(""), cells(".es")
+	if len(en) == 0 || strings.Join(en, "|") != strings.Replace(strings.Join(es, "|"), "vacía", "empty", -1) {
+		t.Errorf("the tables' figures differ:\nen %q\nes %q", en, es)
 	}
 }
 
@@ -116,7 +150,7 @@ func TestSummaryTable(t *testing.T) {
 		}
 	}
 	v := r.Step("04-scratch-static")
-	for _, want := range []string{humanSize(v.SizeBytes), humanSize(v.CompressedBytes), times(r.BaselineSize(), v.SizeBytes), "| 65532 | no |"} {
+	for _, want := range []string{results.Bytes(v.SizeBytes), results.Bytes(v.CompressedBytes), results.Times(r.BaselineSize(), v.SizeBytes), "| 65532 | no |"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("summary row %q lacks %q", row, want)
 		}
@@ -127,7 +161,7 @@ func TestSummaryTable(t *testing.T) {
 }
 
 func TestLogBounds(t *testing.T) {
-	lo, hi := logBounds([]Step{{SizeBytes: 964742500, CompressedBytes: 341000000}, {SizeBytes: 5902498, CompressedBytes: 2523521}})
+	lo, hi := logBounds([]results.Step{{SizeBytes: 964742500, CompressedBytes: 341000000}, {SizeBytes: 5902498, CompressedBytes: 2523521}})
 	if lo != 1e6 || hi != 1e9 {
 		t.Errorf("logBounds = %v, %v; want 1e6, 1e9", lo, hi)
 	}
@@ -138,5 +172,26 @@ func TestLogBounds(t *testing.T) {
 		if got := tickLabel(d); got != want {
 			t.Errorf("tickLabel(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestShortCommand(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"COPY /out/server /server # buildkit", "COPY /out/server /server"},
+		{"RUN /bin/sh -c go build -o /usr/local/bin/server . # buildkit", "RUN go build -o /usr/local/bin/server ."},
+		{"RUN |1 X=1 /bin/sh -c a  |  b", "RUN |1 X=1 /bin/sh -c a | b"},
+		{"RUN echo `date`", "RUN echo 'date'"},
+		{"RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl git", "RUN apt-get update && apt-get install -y --no-install-recommends ca-cer…"},
+	}
+	for _, tt := range tests {
+		if got := shortCommand(tt.in); got != tt.want {
+			t.Errorf("shortCommand(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := layerCommand(results.Layer{Command: "a | b"}); got != "`a \\| b`" {
+		t.Errorf("layerCommand with a pipe = %q, want the pipe escaped for the table", got)
+	}
+	if got := layerCommand(results.Layer{FromBase: "debian:trixie-slim"}); got != "FROM debian:trixie-slim" {
+		t.Errorf("layerCommand of a base layer = %q", got)
 	}
 }

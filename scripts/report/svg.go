@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"lean-go-images/scripts/internal/results"
 	"math"
 )
 
@@ -29,7 +30,7 @@ const (
 )
 
 // renderSVG draws the steps' sizes.
-func renderSVG(vs []Step) []byte {
+func renderSVG(vs []results.Step) []byte {
 	x0, x1 := float64(svgLabelW+10), float64(svgWidth-svgValueW)
 	lo, hi := logBounds(vs)
 	x := func(v int64) float64 {
@@ -57,8 +58,8 @@ func renderSVG(vs []Step) []byte {
 	for i, v := range vs {
 		y := float64(svgTop + svgRowH*i)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" fill="%s" text-anchor="end">%s</text>`+"\n", svgLabelW, y+17, colourText, html.EscapeString(v.Name))
-		bar(&b, x0, x(v.SizeBytes), y+4, 14, colourSize, humanSize(v.SizeBytes), 13)
-		bar(&b, x0, x(v.CompressedBytes), y+21, 10, colourGzip, humanSize(v.CompressedBytes), 11)
+		bar(&b, x0, x(v.SizeBytes), y+4, 14, colourSize, results.Bytes(v.SizeBytes), 13)
+		bar(&b, x0, x(v.CompressedBytes), y+21, 10, colourGzip, results.Bytes(v.CompressedBytes), 11)
 	}
 	b.WriteString("</svg>\n")
 	return b.Bytes()
@@ -85,12 +86,13 @@ func legend(b *bytes.Buffer, x, y float64) {
 // tickLabel names a power of ten of bytes: "1 MB", "10 MB", "100 MB", "1 GB".
 func tickLabel(d float64) string {
 	e := int(math.Round(math.Log10(d)))
-	u := min(e/3, len(decimalUnits)-1)
-	return fmt.Sprintf("%.0f %s", math.Pow(10, float64(e-3*u)), decimalUnits[u])
+	units := []string{"B", "kB", "MB", "GB", "TB"}
+	u := min(e/3, len(units)-1)
+	return fmt.Sprintf("%.0f %s", math.Pow(10, float64(e-3*u)), units[u])
 }
 
 // logBounds returns the decades that enclose every size and compressed size.
-func logBounds(vs []Step) (lo, hi float64) {
+func logBounds(vs []results.Step) (lo, hi float64) {
 	lo, hi = math.Inf(1), minChartMax
 	for _, v := range vs {
 		for _, n := range []int64{v.SizeBytes, v.CompressedBytes} {

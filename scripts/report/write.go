@@ -12,11 +12,13 @@ import (
 	"strings"
 
 	"lean-go-images/scripts/internal/docnums"
+	"lean-go-images/scripts/internal/results"
 )
 
 // write renders the outputs and replaces them all, or, if any fails to
-// render or write, none.
-func write(cfg *config, res *Results) error {
+// render or write, none. With cfg.docs it also fills the READMEs' results
+// tables and refreshes the figures the lessons quote.
+func write(cfg *config, res *results.Results) error {
 	js, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
@@ -25,35 +27,17 @@ func write(cfg *config, res *Results) error {
 	if err != nil {
 		return err
 	}
-	// Read the README again: it may have been edited during the measurements.
-	readme, err := os.ReadFile(cfg.readme)
-	if err != nil {
-		return err
-	}
-	link, err := filepath.Rel(filepath.Dir(cfg.readme), filepath.Join(cfg.out, "RESULTS.md"))
-	if err != nil {
-		return err
-	}
-	readme, err = renderReadme(readme, res, filepath.ToSlash(link))
-	if err != nil {
-		return fmt.Errorf("%s %v", display(cfg.readme), err)
-	}
-	type output struct {
-		path string
-		data []byte
-	}
-	outputs := []output{
+	outputs := []doc{
 		{filepath.Join(cfg.out, "results.json"), append(js, '\n')},
 		{filepath.Join(cfg.out, "results.svg"), renderSVG(res.Steps)},
 		{filepath.Join(cfg.out, "RESULTS.md"), md},
 	}
-	// The figures quoted in the READMEs and lessons come from RESULTS.md too.
-	docs, err := refreshFigures(filepath.Dir(cfg.readme), cfg.readme, readme, md)
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		outputs = append(outputs, output{d.path, d.data})
+	if cfg.docs {
+		docs, err := refreshDocs(cfg.root, res)
+		if err != nil {
+			return err
+		}
+		outputs = append(outputs, docs...)
 	}
 	var files []staged
 	for _, o := range outputs {
@@ -67,55 +51,62 @@ func write(cfg *config, res *Results) error {
 	return commit(files)
 }
 
-// doc is a README or lesson with its figures refreshed.
+// doc is a file and its new content.
 type doc struct {
 	path string
 	data []byte
 }
 
-// refreshFigures rewrites the marked figures (see docnums) in the README,
-// whose new text is readme, and in every README*.md beside it and in its
-// NN-name step directories, from the summary table of the RESULTS.md text
-// md. Figures of steps this run did not measure keep their old values,
-// and one line says so.
-func refreshFigures(dir, readmePath string, readme, md []byte) ([]doc, error) {
-	values, err := docnums.Values(string(md))
-	if err != nil {
-		return nil, fmt.Errorf("RESULTS.md as rendered: %v", err)
-	}
-	lessons, err := docnums.Lessons(os.DirFS(dir))
+// refreshDocs returns the workshop's pages under root that change: each
+// root README with its results tables filled in its language, and every
+// page with its marked figures (see docnums) rewritten from res. Figures of
+// steps this run did not measure keep their old values, and one line says so.
+func refreshDocs(root string, res *results.Results) ([]doc, error) {
+	pages, err := docnums.Lessons(os.DirFS(root))
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
-	for _, l := range lessons {
-		paths = append(paths, filepath.Join(dir, filepath.FromSlash(l)))
-	}
+	figures := res.Figures()
 	var docs []doc
 	var kept []string
-	for _, path := range paths {
-		text := readme
-		if path != readmePath {
-			if text, err = os.ReadFile(path); err != nil {
-				return nil, err
+	for _, page := range pages {
+		path := filepath.Join(root, filepath.FromSlash(page))
+		// Read it now: it may have been edited during the measurements.
+		text, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		out := text
+		if lang, ok := readmeLanguage(page); ok {
+			L, known := languages[lang]
+			if !known {
+				return nil, fmt.Errorf("%s: no results tables in that language: add it to languages in scripts/report/render.go", page)
+			}
+			if out, err = renderReadme(text, res, L, "RESULTS.md"); err != nil {
+				return nil, fmt.Errorf("%s %v", page, err)
 			}
 		}
-		out, missing, err := docnums.Rewrite(string(text), values)
+		rewritten, missing, err := docnums.Rewrite(string(out), figures)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", display(path), err)
+			return nil, fmt.Errorf("%s: %v", page, err)
 		}
 		kept = append(kept, missing...)
-		if path == readmePath || out != string(text) {
-			docs = append(docs, doc{path, []byte(out)})
+		if rewritten != string(text) {
+			docs = append(docs, doc{path, []byte(rewritten)})
 		}
-	}
-	if !slices.Contains(paths, readmePath) { // a -readme not named README*.md
-		docs = append(docs, doc{readmePath, readme})
 	}
 	if len(kept) > 0 {
 		log.Printf("%d figure(s) in the lessons keep their earlier values: this run did not measure %s", len(kept), strings.Join(stepsOf(kept), ", "))
 	}
 	return docs, nil
+}
+
+// readmeLanguage reports whether page is a root README, and its language's
+// suffix: "" for README.md, ".es" for README.es.md.
+func readmeLanguage(page string) (string, bool) {
+	lang, ok := strings.CutPrefix(page, "README")
+	lang, md := strings.CutSuffix(lang, ".md")
+	return lang, ok && md && !strings.Contains(page, "/")
 }
 
 // stepsOf returns the steps named by docnums keys, once each.

@@ -3,24 +3,24 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
 
-// TestRefreshFigures checks which pages refreshFigures rewrites: the README
-// (always, from its new text), and the lessons beside it and in its step
-// directories whose figures changed, by their paths under dir.
-func TestRefreshFigures(t *testing.T) {
+// TestRefreshDocs checks which pages refreshDocs rewrites under a root: the
+// root READMEs, with their tables in their language and their figures, and
+// the step lessons whose figures changed; nothing else.
+func TestRefreshDocs(t *testing.T) {
 	dir := t.TempDir()
-	fig := func(v string) string { return "<!-- num:size:01-a -->" + v + "<!-- /num -->\n" }
+	fig := func(v string) string { return "<!-- num:size:04-scratch-static -->" + v + "<!-- /num -->\n" }
+	tables := "<!-- results:begin -->\n<!-- results:end -->\n"
 	files := map[string]string{
-		"README.md":         "on disk: " + fig("1 MB"), // the README's new text is passed in
-		"README.es.md":      "ya al día: " + fig("5 MB"),
-		"01-a/README.md":    "stale: " + fig("2 MB"),
-		"01-a/README.es.md": "sin cifras\n",
-		"scripts/README.md": "not a lesson: " + fig("3 MB"),
-		"NOTES.md":          "not a lesson: " + fig("4 MB"),
+		"README.md":                   "Intro: " + fig("1 MB") + tables,
+		"README.es.md":                "Intro: " + fig("1 MB") + tables,
+		"04-scratch-static/README.md": "stale: " + fig("2 MB"),
+		"01-single-stage/README.md":   "sin cifras\n",
+		"scripts/README.md":           "not a lesson: " + fig("3 MB"),
+		"NOTES.md":                    "not a lesson: " + fig("4 MB"),
 	}
 	for name, text := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -31,45 +31,38 @@ func TestRefreshFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	md := []byte("| Step | Size |\n|---|--:|\n| 01-a | 5 MB |\n")
-	readme := filepath.Join(dir, "README.md")
-
-	docs, err := refreshFigures(dir, readme, []byte("new text: "+fig("0 MB")), md)
+	r := readResults(t, "results.json")
+	docs, err := refreshDocs(dir, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
-	var paths []string
 	for _, d := range docs {
-		got[d.path] = string(d.data)
-		paths = append(paths, d.path)
+		rel, _ := filepath.Rel(dir, d.path)
+		got[filepath.ToSlash(rel)] = string(d.data)
 	}
-	want := map[string]string{
-		filepath.Join(dir, "01-a", "README.md"): "stale: " + fig("5 MB"),
-		readme:                                  "new text: " + fig("5 MB"),
+	size := r.Figures()["size:04-scratch-static"]
+	if len(got) != 3 || got["04-scratch-static/README.md"] != "stale: "+fig(size) {
+		t.Errorf("refreshDocs rewrote %d pages (%v), want README.md, README.es.md and the 04 lesson with %s", len(got), got, size)
 	}
-	if len(got) != len(want) || len(docs) != len(want) {
-		t.Errorf("refreshFigures rewrote %v, want %d pages", paths, len(want))
-	}
-	for p, w := range want {
-		if got[p] != w {
-			t.Errorf("%s = %q, want %q", p, got[p], w)
+	for page, words := range map[string]string{"README.md": "| Step | Size |", "README.es.md": "| Paso | Tamaño |"} {
+		if text := got[page]; !strings.HasPrefix(text, "Intro: "+fig(size)) || !strings.Contains(text, words) {
+			t.Errorf("%s:\n%s\nwant the figure %s and a table with %q", page, text, size, words)
 		}
 	}
 
-	// A -readme not named README*.md is written too, from its new text.
-	other := filepath.Join(dir, "OTHER.md")
-	docs, err = refreshFigures(dir, other, []byte("other: "+fig("0 MB")), md)
-	if err != nil {
-		t.Fatal(err)
+	// A README in a language the report cannot write is an error.
+	os.WriteFile(filepath.Join(dir, "README.fr.md"), []byte(tables), 0o644)
+	if _, err := refreshDocs(dir, r); err == nil || !strings.Contains(err.Error(), "README.fr.md: no results tables in that language") {
+		t.Errorf("refreshDocs with README.fr.md: %v", err)
 	}
-	i := slices.IndexFunc(docs, func(d doc) bool { return d.path == other })
-	if i < 0 || !strings.HasPrefix(string(docs[i].data), "other: ") {
-		t.Errorf("refreshFigures with -readme %s: %v, want it among the pages, as given", other, docs)
-	}
-	// README.md is then a lesson like the others, refreshed from the disk.
-	i = slices.IndexFunc(docs, func(d doc) bool { return d.path == readme })
-	if w := "on disk: " + fig("5 MB"); i < 0 || string(docs[i].data) != w {
-		t.Errorf("with -readme %s, README.md is not refreshed from the disk to %q: %v", other, w, docs)
+}
+
+func TestReadmeLanguage(t *testing.T) {
+	for page, want := range map[string]string{"README.md": "", "README.es.md": ".es", "01-x/README.md": "-", "RESULTS.md": "-", "README.txt": "-"} {
+		lang, ok := readmeLanguage(page)
+		if got := map[bool]string{true: lang, false: "-"}[ok]; got != want {
+			t.Errorf("readmeLanguage(%s) = %q, %v; want %q", page, lang, ok, want)
+		}
 	}
 }

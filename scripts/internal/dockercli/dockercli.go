@@ -12,15 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"lean-go-images/scripts/internal/load"
 )
 
 // ManagedLabel marks every container the tooling starts, so that they can be
@@ -98,8 +96,12 @@ type Image struct {
 	ID          string `json:"Id"`
 	RepoTags    []string
 	RepoDigests []string
-	Size        int64
-	Config      struct {
+	// Size is what the image store holds for the image: the classic store
+	// counts its layers, uncompressed; the containerd store adds the
+	// compressed blobs it keeps, nearly doubling it.
+	Size         int64
+	Architecture string
+	Config       struct {
 		User       string
 		Entrypoint []string
 		Cmd        []string
@@ -132,60 +134,61 @@ func InspectImage(ctx context.Context, ref string) (Image, error) {
 // ErrNoImage reports that an image is not present locally.
 var ErrNoImage = errors.New("no such image")
 
-// RunOptions describes a container the tooling starts with docker run.
-type RunOptions struct {
-	Image string
-	Port  int      // given to the server as PORT; on the host network the tooling reaches it at 127.0.0.1:Port
-	Args  []string // extra docker run flags, before the image
-	Cmd   []string // arguments after the image
+// ServerPort is the port the workshop's server listens on in its container:
+// its default PORT, the one every Dockerfile EXPOSEs.
+const ServerPort = 8080
+
+// Container is a container that Run started.
+type Container struct {
+	// Name is lean-go-images-PID-N, chosen before docker run, so that a run
+	// interrupted before docker printed the ID can still be removed.
+	Name string
+	ID   string
+	// URL reaches the server through its published port: http://127.0.0.1:PORT.
+	URL string
 }
 
-// Run starts a detached, labelled container on the host network and returns
-// its ID. The caller must Remove it.
+// Run starts image, detached, labelled and named, with the server's port
+// published on a free port of 127.0.0.1 (-p 127.0.0.1:PORT:8080): the one way
+// to reach a container on every engine, a local daemon, rootless Docker's
+// network namespace and Docker Desktop's VM alike. flags go before the
+// image. The caller must Remove(c.Name).
 //
 // docker run can fail after it has created the container (an image whose
 // entrypoint does not exist, a cancelled ctx): Run then removes the container
-// itself, by name, and returns "" and the error. For that the container
-// always has a name: the caller's --name in o.Args, or else one Run makes up.
-func Run(ctx context.Context, o RunOptions) (string, error) {
-	// --pull never: a missing image is an error here, never a registry pull.
-	args := []string{"run", "--detach", "--pull", "never", "--label", ManagedLabel, "--network", "host",
-		"--env", "PORT=" + strconv.Itoa(o.Port)}
-	name, named := nameIn(o.Args)
-	if !named {
-		name = fmt.Sprintf("lean-go-images-%d-%d", os.Getpid(), runSeq.Add(1))
-		args = append(args, "--name", name)
+// itself, by name, and returns the error.
+func Run(ctx context.Context, image string, flags ...string) (Container, error) {
+	port, err := freePort()
+	if err != nil {
+		return Container{}, err
 	}
-	args = append(args, o.Args...)
-	args = append(args, o.Image)
-	args = append(args, o.Cmd...)
+	c := Container{
+		Name: fmt.Sprintf("lean-go-images-%d-%d", os.Getpid(), runSeq.Add(1)),
+		URL:  "http://127.0.0.1:" + strconv.Itoa(port),
+	}
+	// --pull never: a missing image is an error here, never a registry pull.
+	args := slices.Concat([]string{"run", "--detach", "--pull", "never", "--label", ManagedLabel, "--name", c.Name,
+		"--publish", fmt.Sprintf("127.0.0.1:%d:%d", port, ServerPort)}, flags, []string{image})
 	out, err := Output(ctx, args...)
 	if err != nil {
-		// A name already in use is another container's: never remove that.
-		var de *Error
-		if name != "" && !(errors.As(err, &de) && strings.Contains(de.Stderr, "is already in use")) {
-			Remove(name) // no such container is an error to ignore
-		}
-		return "", Diagnose(err)
+		Remove(c.Name) // no such container is an error to ignore
+		return Container{}, Diagnose(err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	c.ID = strings.TrimSpace(string(out))
+	return c, nil
 }
 
 // runSeq numbers the containers Run names, in this process.
 var runSeq atomic.Int64
 
-// nameIn returns the value of the --name flag in docker run flags, and
-// whether there is one.
-func nameIn(args []string) (string, bool) {
-	for i, a := range args {
-		switch {
-		case a == "--name" && i+1 < len(args):
-			return args[i+1], true
-		case strings.HasPrefix(a, "--name="):
-			return strings.TrimPrefix(a, "--name="), true
-		}
+// freePort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
 	}
-	return "", false
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Remove force-removes containers. It uses a fresh context so that it still
@@ -229,65 +232,6 @@ func Logs(id string, n int) string {
 	return strings.Join(lines, " / ")
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// WaitHTTP polls url until it answers 200 and returns the body, or fails
-// when ctx ends. It refuses, without sending anything, a URL that is not on
-// loopback (load.CheckURL), and connects to loopback addresses only, with no
-// proxy and without following redirects.
-func WaitHTTP(ctx context.Context, url string) (string, error) {
-	if _, err := load.CheckURL(url); err != nil {
-		return "", err
-	}
-	transport := &http.Transport{Proxy: nil, DialContext: load.LoopbackDialContext(time.Second)}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{
-		Transport: transport,
-		Timeout:   time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // a redirect is an answer other than 200
-		},
-	}
-	var last error
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := client.Do(req)
-		if err != nil && ctx.Err() != nil && last != nil {
-			// The deadline cut this try short: what the server said last is
-			// the more useful news.
-			return "", fmt.Errorf("%s did not answer 200: %v", url, last)
-		}
-		if err == nil {
-			var body bytes.Buffer
-			_, err = body.ReadFrom(resp.Body)
-			resp.Body.Close()
-			if err == nil && resp.StatusCode == http.StatusOK {
-				return body.String(), nil
-			}
-			if err == nil {
-				err = fmt.Errorf("status %s", resp.Status)
-			}
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("%s did not answer 200: %v", url, last)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
 // CheckBuildx verifies that the docker client has the buildx plugin, which
 // every build here uses to run BuildKit.
 func CheckBuildx(ctx context.Context) error {
@@ -295,4 +239,111 @@ func CheckBuildx(ctx context.Context) error {
 		return errors.New("docker buildx is missing: install the buildx plugin (see README.md, Troubleshooting)")
 	}
 	return nil
+}
+
+// Engine is what the tooling records and needs to know of the Docker engine
+// it talks to, from docker info.
+type Engine struct {
+	Version string `json:"version"` // the server's, ServerVersion
+	// OS is the operating system the daemon runs on: the host's
+	// ("Debian GNU/Linux 12 (bookworm)") or a VM's ("Docker Desktop").
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	Hostname string `json:"hostname"` // the daemon's machine's name
+	Rootless bool   `json:"rootless"`
+	// ImageStore is "containerd" for the containerd image store (the
+	// default of Docker Desktop and of new Docker 29 installs), "classic"
+	// for a graph driver such as overlay2.
+	ImageStore    string `json:"imageStore"`
+	StorageDriver string `json:"storageDriver"`
+	CgroupVersion string `json:"cgroupVersion"`
+	CgroupDriver  string `json:"cgroupDriver"` // "none" when the engine runs without cgroups
+	// Limits is whether the engine enforces --memory and --pids-limit:
+	// rootless Docker on cgroup v1 accepts both and enforces neither.
+	Limits bool `json:"limits"`
+}
+
+// Info returns the engine behind the docker client, from docker info.
+func Info(ctx context.Context) (Engine, error) {
+	out, err := Output(ctx, "info", "--format", "{{json .}}")
+	if err != nil {
+		return Engine{}, Diagnose(err)
+	}
+	var info struct {
+		ServerVersion, OperatingSystem, Architecture, Name, Driver string
+		CgroupVersion, CgroupDriver                                string
+		MemoryLimit, PidsLimit                                     bool
+		SecurityOptions                                            []string
+		DriverStatus                                               [][2]string
+	}
+	if err := json.Unmarshal(out, &info); err != nil {
+		return Engine{}, fmt.Errorf("docker info: %v", err)
+	}
+	e := Engine{
+		Version: info.ServerVersion, OS: info.OperatingSystem, Arch: info.Architecture, Hostname: info.Name,
+		ImageStore: "classic", StorageDriver: info.Driver, CgroupVersion: info.CgroupVersion, CgroupDriver: info.CgroupDriver,
+		Limits: info.CgroupDriver != "none" && info.MemoryLimit && info.PidsLimit,
+	}
+	for _, o := range info.SecurityOptions {
+		e.Rootless = e.Rootless || o == "name=rootless"
+	}
+	for _, kv := range info.DriverStatus {
+		if kv[0] == "driver-type" && strings.HasPrefix(kv[1], "io.containerd.snapshotter") {
+			e.ImageStore = "containerd"
+		}
+	}
+	return e, nil
+}
+
+// MemUsage is a container's memory use and limit, as docker stats reports
+// them (rounded to 3 or 4 digits).
+type MemUsage struct{ Used, Limit int64 }
+
+// Stats samples the memory of running containers once, keyed by the name
+// or ID each was given as.
+func Stats(ctx context.Context, containers ...string) (map[string]MemUsage, error) {
+	out, err := Output(ctx, append([]string{"stats", "--no-stream", "--format", "{{.Container}}\t{{.MemUsage}}"}, containers...)...)
+	if err != nil {
+		return nil, Diagnose(err)
+	}
+	mem := map[string]MemUsage{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		name, usage, _ := strings.Cut(line, "\t")
+		used, limit, _ := strings.Cut(usage, "/")
+		var m MemUsage
+		var err1, err2 error
+		m.Used, err1 = parseBytes(used)
+		m.Limit, err2 = parseBytes(limit)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("docker stats %s: %v", name, err)
+		}
+		mem[name] = m
+	}
+	for _, c := range containers {
+		if _, ok := mem[c]; !ok {
+			return nil, fmt.Errorf("docker stats printed no memory use for %s", c)
+		}
+	}
+	return mem, nil
+}
+
+// parseBytes reads a size as docker stats prints it: "2.156MiB", "64MiB",
+// "23.54GiB", "512kB", "0B".
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i <= 0 {
+		return 0, fmt.Errorf("unexpected size %q", s)
+	}
+	f, err := strconv.ParseFloat(s[:i], 64)
+	unit, ok := byteUnits[s[i:]]
+	if err != nil || !ok {
+		return 0, fmt.Errorf("unexpected size %q", s)
+	}
+	return int64(f*unit + 0.5), nil
+}
+
+var byteUnits = map[string]float64{
+	"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+	"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
 }

@@ -4,18 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
-
-	"lean-go-images/scripts/internal/load"
 )
 
 // What docker 28 and 20.10 clients print on stderr when things go wrong,
@@ -163,35 +156,36 @@ func TestInspectImage(t *testing.T) {
 
 func TestRunArgs(t *testing.T) {
 	argsFile := fakeDocker(t, "echo 0123abcd")
-	id, err := Run(context.Background(), RunOptions{Image: "img:tag", Port: 1234, Args: []string{"--read-only"}, Cmd: []string{"-healthcheck"}})
-	if err != nil || id != "0123abcd" {
-		t.Fatalf("Run = %q, %v", id, err)
+	c, err := Run(context.Background(), "img:tag", "--read-only", "--memory", "64m")
+	if err != nil || c.ID != "0123abcd" {
+		t.Fatalf("Run = %+v, %v", c, err)
 	}
 	b, err := os.ReadFile(argsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(string(b)), " ")
+	port := strings.TrimPrefix(c.URL, "http://127.0.0.1:")
 	for _, want := range []string{
-		"run --detach",
+		"run --detach --pull never", // the workshop never pulls
 		"--label " + ManagedLabel,
-		"--network host",
-		"--env PORT=1234",
-		"--read-only img:tag -healthcheck",
+		"--name " + c.Name,
+		"--publish 127.0.0.1:" + port + ":8080",
+		"--read-only --memory 64m img:tag",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("docker %s: lacks %q", got, want)
 		}
 	}
-	if !strings.HasSuffix(got, "img:tag -healthcheck") {
-		t.Errorf("docker %s: image and command are not last", got)
+	if !strings.HasSuffix(got, " img:tag") || strings.Contains(got, "--network") {
+		t.Errorf("docker %s: the image must come last, and no --network", got)
 	}
-	if !strings.Contains(got, "--pull never") {
-		t.Errorf("docker %s: lacks --pull never (the workshop never pulls)", got)
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		t.Errorf("URL %s: no port", c.URL)
 	}
 
 	fakeDocker(t, "echo '"+daemonDown+"' >&2; exit 1")
-	if _, err := Run(context.Background(), RunOptions{Image: "x"}); err == nil || !strings.HasPrefix(err.Error(), "the Docker daemon is not running") {
+	if _, err := Run(context.Background(), "x"); err == nil || !strings.HasPrefix(err.Error(), "the Docker daemon is not running") {
 		t.Errorf("Run with the daemon down: %v", err)
 	}
 }
@@ -235,9 +229,9 @@ func readCalls(t *testing.T, calls string) []string {
 func TestRunNamesAndRemovesOnFailure(t *testing.T) {
 	// docker run created the container, then failed to start it.
 	calls := fakeDockerLog(t, `case "$1" in run) echo 'docker: Error response from daemon: failed to create shim task: exec: "/server": no such file or directory: unknown.' >&2; exit 127;; esac`)
-	id, err := Run(context.Background(), RunOptions{Image: "img:tag", Port: 1})
-	if err == nil || id != "" {
-		t.Fatalf("Run = %q, %v; want \"\" and an error", id, err)
+	c, err := Run(context.Background(), "img:tag")
+	if err == nil || c.Name != "" {
+		t.Fatalf("Run = %+v, %v; want no container and an error", c, err)
 	}
 	got := readCalls(t, calls)
 	prefix := fmt.Sprintf("--name lean-go-images-%d-", os.Getpid())
@@ -249,30 +243,66 @@ func TestRunNamesAndRemovesOnFailure(t *testing.T) {
 		t.Errorf("after the failed run: docker %s, want docker %s", got[1], want)
 	}
 
-	// The caller's name is used, not a second one, and removed the same way.
-	calls = fakeDockerLog(t, `case "$1" in run) exit 125;; esac`)
-	Run(context.Background(), RunOptions{Image: "img:tag", Args: []string{"--name", "mine"}})
-	got = readCalls(t, calls)
-	if len(got) != 2 || strings.Count(got[0], "--name") != 1 || got[1] != "rm --force --volumes mine" {
-		t.Errorf("with --name mine: docker calls %q", got)
-	}
-	if n, ok := nameIn([]string{"--read-only", "--name=x"}); n != "x" || !ok {
-		t.Errorf("nameIn(--name=x) = %q, %v", n, ok)
-	}
-
-	// A name in use is another container's: it stays.
-	calls = fakeDockerLog(t, `case "$1" in run) echo 'docker: Error response from daemon: Conflict. The container name "/mine" is already in use by container "abc".' >&2; exit 125;; esac`)
-	Run(context.Background(), RunOptions{Image: "img:tag", Args: []string{"--name", "mine"}})
-	if got := readCalls(t, calls); len(got) != 1 {
-		t.Errorf("after a name conflict: docker calls %q, want no rm", got)
-	}
-
-	// Two runs get two names.
+	// Two runs get two names, and two ports.
 	calls = fakeDockerLog(t, "echo id")
-	Run(context.Background(), RunOptions{Image: "a"})
-	Run(context.Background(), RunOptions{Image: "a"})
-	if got := readCalls(t, calls); len(got) != 2 || got[0] == got[1] {
-		t.Errorf("two runs: %q, want two names", got)
+	a, _ := Run(context.Background(), "a")
+	b, _ := Run(context.Background(), "a")
+	if got := readCalls(t, calls); len(got) != 2 || a.Name == b.Name || a.URL == b.URL {
+		t.Errorf("two runs: %q, %+v, %+v; want two names and two ports", got, a, b)
+	}
+}
+
+func TestInfo(t *testing.T) {
+	tests := []struct {
+		name, info string
+		want       Engine
+	}{
+		{"docker.io 20.10, rootful", `{"ServerVersion":"20.10.24+dfsg1","OperatingSystem":"Debian GNU/Linux 12 (bookworm)","Architecture":"x86_64","Name":"vm","Driver":"overlay2","DriverStatus":[["Backing Filesystem","extfs"]],"CgroupDriver":"cgroupfs","CgroupVersion":"1","MemoryLimit":true,"PidsLimit":true,"SecurityOptions":["name=seccomp,profile=default"]}`,
+			Engine{Version: "20.10.24+dfsg1", OS: "Debian GNU/Linux 12 (bookworm)", Arch: "x86_64", Hostname: "vm", ImageStore: "classic", StorageDriver: "overlay2", CgroupVersion: "1", CgroupDriver: "cgroupfs", Limits: true}},
+		{"rootless without cgroups", `{"ServerVersion":"20.10.24+dfsg1","Driver":"overlay2","CgroupDriver":"none","CgroupVersion":"1","MemoryLimit":false,"PidsLimit":false,"SecurityOptions":["name=seccomp,profile=default","name=rootless"]}`,
+			Engine{Version: "20.10.24+dfsg1", Rootless: true, ImageStore: "classic", StorageDriver: "overlay2", CgroupVersion: "1", CgroupDriver: "none"}},
+		{"containerd image store", `{"ServerVersion":"29.0.0","OperatingSystem":"Docker Desktop","Driver":"overlayfs","DriverStatus":[["driver-type","io.containerd.snapshotter.v1"]],"CgroupDriver":"cgroupfs","CgroupVersion":"2","MemoryLimit":true,"PidsLimit":true}`,
+			Engine{Version: "29.0.0", OS: "Docker Desktop", ImageStore: "containerd", StorageDriver: "overlayfs", CgroupVersion: "2", CgroupDriver: "cgroupfs", Limits: true}},
+	}
+	for _, tt := range tests {
+		argsFile := fakeDocker(t, "cat <<'EOF'\n"+tt.info+"\nEOF")
+		got, err := Info(context.Background())
+		if err != nil || got != tt.want {
+			t.Errorf("%s: Info = %+v, %v; want %+v", tt.name, got, err, tt.want)
+		}
+		if b, _ := os.ReadFile(argsFile); strings.Join(strings.Fields(string(b)), " ") != "info --format {{json .}}" {
+			t.Errorf("%s: docker %s", tt.name, b)
+		}
+	}
+	fakeDocker(t, "echo '"+daemonDown+"' >&2; exit 1")
+	if _, err := Info(context.Background()); err == nil || !strings.HasPrefix(err.Error(), "the Docker daemon is not running") {
+		t.Errorf("Info with the daemon down: %v", err)
+	}
+}
+
+func TestStats(t *testing.T) {
+	fakeDocker(t, `printf 'a\t2.156MiB / 64MiB\nb\t512kB / 23.54GiB\n'`)
+	got, err := Stats(context.Background(), "a", "b")
+	want := map[string]MemUsage{"a": {2260730, 64 << 20}, "b": {512000, 25275882537}}
+	if err != nil || len(got) != 2 || got["a"] != want["a"] || got["b"] != want["b"] {
+		t.Errorf("Stats = %v, %v; want %v", got, err, want)
+	}
+	if _, err := Stats(context.Background(), "a", "c"); err == nil || !strings.Contains(err.Error(), "no memory use for c") {
+		t.Errorf("Stats without c: %v", err)
+	}
+	fakeDocker(t, `printf 'a\t-- / --\n'`)
+	if _, err := Stats(context.Background(), "a"); err == nil || !strings.Contains(err.Error(), `unexpected size "--"`) {
+		t.Errorf("Stats of a stopped container: %v", err)
+	}
+	for in, want := range map[string]int64{"0B": 0, "1.5kB": 1500, "64MiB": 64 << 20, " 2GB ": 2e9} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "12", "12 parsecs", "1.2.3MB"} {
+		if _, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q): no error", in)
+		}
 	}
 }
 
@@ -299,70 +329,5 @@ func TestLogs(t *testing.T) {
 	fakeDocker(t, "echo 'Error: No such container: c1' >&2; exit 1")
 	if got := Logs("c1", 5); got != "(none)" {
 		t.Errorf("docker logs failing: %q", got)
-	}
-}
-
-func TestFreePort(t *testing.T) {
-	p, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p <= 0 || p > 65535 {
-		t.Fatalf("FreePort() = %d", p)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-	if err != nil {
-		t.Fatalf("port %d is not free: %v", p, err)
-	}
-	ln.Close()
-}
-
-func TestWaitHTTP(t *testing.T) {
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) < 3 {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("Hello world!"))
-	}))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	body, err := WaitHTTP(ctx, srv.URL+"/")
-	if err != nil || body != "Hello world!" {
-		t.Fatalf("WaitHTTP = %q, %v", body, err)
-	}
-
-	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "no", http.StatusInternalServerError)
-	}))
-	defer bad.Close()
-	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err = WaitHTTP(ctx, bad.URL+"/x")
-	if err == nil || !strings.Contains(err.Error(), bad.URL+"/x did not answer 200") || !strings.Contains(err.Error(), "500") {
-		t.Errorf("WaitHTTP on a failing server: %v, want the URL and the last status", err)
-	}
-
-	// Off loopback: refused at once, before any request.
-	for _, u := range []string{"http://192.0.2.1:8080/", "http://example.com/", "ftp://127.0.0.1/"} {
-		t0 := time.Now()
-		_, err := WaitHTTP(context.Background(), u)
-		if err == nil || time.Since(t0) > 100*time.Millisecond {
-			t.Errorf("WaitHTTP(%s) = %v after %v, want a refusal at once", u, err, time.Since(t0))
-		}
-		if strings.HasPrefix(u, "http:") && !errors.Is(err, load.ErrNotLoopback) {
-			t.Errorf("WaitHTTP(%s) = %v, want load.ErrNotLoopback", u, err)
-		}
-	}
-
-	// A redirect is not followed: it is not a 200.
-	redirect := httptest.NewServer(http.RedirectHandler("http://192.0.2.1/", http.StatusFound))
-	defer redirect.Close()
-	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, err := WaitHTTP(ctx, redirect.URL+"/"); err == nil || !strings.Contains(err.Error(), "302") {
-		t.Errorf("WaitHTTP on a redirect: %v, want status 302", err)
 	}
 }

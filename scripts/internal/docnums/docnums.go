@@ -6,25 +6,24 @@
 //
 //	<!-- num:size:04-scratch-static -->5.8 MB<!-- /num -->
 //
-// The key, here "size:04-scratch-static", is a column and a step of the
-// summary table in RESULTS.md (see [Key]); the text between the two comments
-// is the figure as a reader sees it. GitHub does not render the comments, so
-// the page reads "5.8 MB".
+// The key, here "size:04-scratch-static", names a figure and a step of the
+// results model (results.Results.Figures lists them); the text between the
+// two comments is the figure as a reader sees it. GitHub does not render the
+// comments, so the page reads "5.8 MB".
 //
 // After measuring, make report refreshes every lesson in place:
 //
-//	values := map[string]string{"size:04-scratch-static": "5.8 MB", ...}
+//	values := res.Figures() // {"size:04-scratch-static": "5.90 MB", ...}
 //	for _, path := range lessons { // README*.md, NN-*/README*.md
 //		text, _ := os.ReadFile(path)
 //		out, missing, err := docnums.Rewrite(string(text), values)
 //		if err != nil { ... }           // a malformed marker: fix the lesson
-//		if len(missing) > 0 { ... }     // keys no column/step answers: warn
+//		if len(missing) > 0 { ... }     // keys the run did not measure: warn
 //		os.WriteFile(path, []byte(out), 0o644)
 //	}
 //
-// [Values] builds that map from the summary table of RESULTS.md itself, so a
-// caller that has just written RESULTS.md can also pass its text there.
-// The tests in scripts/docs check that every marker equals RESULTS.md.
+// The tests in scripts/docs check that every marker equals the figure of
+// results.json.
 package docnums
 
 import (
@@ -40,15 +39,8 @@ type Marker struct {
 	Line  int    // 1-based line of the opening marker
 }
 
-// Column returns the column part of the key ("size").
-func (m Marker) Column() string { c, _, _ := strings.Cut(m.Key, ":"); return c }
-
 // Step returns the step part of the key ("04-scratch-static").
 func (m Marker) Step() string { _, v, _ := strings.Cut(m.Key, ":"); return v }
-
-// Key returns the marker key for a column and a step: Key("size",
-// "04-scratch-static") is "size:04-scratch-static".
-func Key(column, step string) string { return column + ":" + step }
 
 const closeTag = "<!-- /num -->"
 

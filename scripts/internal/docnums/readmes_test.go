@@ -64,16 +64,3 @@ func TestCheckMarkers(t *testing.T) {
 		t.Errorf("ErrNoMarkers = %q, want %q", ErrNoMarkers, want)
 	}
 }
-
-func TestIsTableDelimiter(t *testing.T) {
-	for _, line := range []string{"|---|--:|", "| :-- | --- |", "---|---", "|:-:|", "  |---|  ", "---"} {
-		if !IsTableDelimiter(line) {
-			t.Errorf("IsTableDelimiter(%q) = false, want true", line)
-		}
-	}
-	for _, line := range []string{"", "| a | b |", "|---|x|", "| -- a |", "text ---", "|", "| : |"} {
-		if IsTableDelimiter(line) {
-			t.Errorf("IsTableDelimiter(%q) = true, want false", line)
-		}
-	}
-}

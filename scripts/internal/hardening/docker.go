@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -12,43 +13,35 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/loopback"
 )
 
-// The checks of a running container. They drive the docker CLI, and read
-// the server's /proc and cgroup files on the host: the Docker daemon must
-// run on this machine, as it must for the containers to be reached on
-// 127.0.0.1 at all.
+// The checks of a running container. They learn what they judge from the
+// engine (docker inspect, docker top, docker stats, docker info), which
+// works wherever the daemon runs: on this machine, in rootless Docker's
+// user namespace, or in Docker Desktop's VM. The kernel's own view, the
+// server's /proc/PID files and its cgroup, is read on top only when the
+// daemon provably runs on this machine, in a child of this PID namespace.
 
-// Container is a hardened container that Start ran.
-type Container struct {
-	ID   string // empty when docker run failed
-	Base string // the server's base URL, http://127.0.0.1:PORT
-}
-
-// Start runs image with Flags() and extra docker run flags (such as --name)
-// on a free port of 127.0.0.1, as dockercli.Run does, and waits up to
-// timeout for GET / to answer 200 Hello world!. The returned check, named
-// NameServes, says whether it did. The caller must remove the container,
-// whether it serves or not, when c.ID is set; when docker run failed,
+// Start runs image with Flags() and extra docker run flags, through
+// dockercli.Run (its port published on 127.0.0.1), and waits up to timeout
+// for GET / to answer 200 Hello world!. The returned check, named
+// NameServes, says whether it did. The caller must remove the container
+// when c.Name is set, whether it serves or not; when docker run failed,
 // dockercli.Run has removed what it created.
-func Start(ctx context.Context, image string, timeout time.Duration, extra ...string) (Container, Check) {
-	port, err := dockercli.FreePort()
-	if err != nil {
-		return Container{}, fail(NameServes, "finding a free port: %v", err)
-	}
-	c := Container{Base: "http://127.0.0.1:" + strconv.Itoa(port)}
+func Start(ctx context.Context, image string, timeout time.Duration, extra ...string) (dockercli.Container, Check) {
 	t0 := time.Now()
-	c.ID, err = dockercli.Run(ctx, dockercli.RunOptions{Image: image, Port: port, Args: slices.Concat(Flags(), extra)})
+	c, err := dockercli.Run(ctx, image, slices.Concat(Flags(), extra)...)
 	if err != nil {
 		return c, fail(NameServes, "did not start: %v", err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	body, err := dockercli.WaitHTTP(wctx, c.Base+"/")
+	body, err := loopback.WaitOK(wctx, c.URL+"/")
 	took := time.Since(t0)
 	switch {
 	case err != nil:
-		return c, fail(NameServes, "did not serve: %v; container log: %s", err, dockercli.Logs(c.ID, 5))
+		return c, fail(NameServes, "did not serve: %v; container log: %s", err, dockercli.Logs(c.Name, 5))
 	case body != Hello:
 		return c, fail(NameServes, "GET / answered %q, want %q", body, Hello)
 	}
@@ -61,7 +54,6 @@ type State struct {
 	Pid       int
 	ExitCode  int
 	OOMKilled bool
-	Error     string
 }
 
 // HostConfig is the part of docker inspect's .HostConfig the checks read.
@@ -71,83 +63,147 @@ type HostConfig struct {
 	SecurityOpt    []string
 	PidsLimit      *int64
 	Memory         int64
-	NetworkMode    string
 }
 
-// inspected is what docker inspect says of a container.
-type inspected struct {
+// container is what docker inspect says of a container.
+type container struct {
+	Path       string // the program it runs
 	State      State
 	HostConfig HostConfig
 }
 
 // inspect runs docker inspect on a container.
-func inspect(ctx context.Context, id string) (inspected, error) {
-	out, err := dockercli.Output(ctx, "inspect", "--format", "{{json .State}}\t{{json .HostConfig}}", id)
+func inspect(ctx context.Context, id string) (container, error) {
+	out, err := dockercli.Output(ctx, "container", "inspect", id)
 	if err != nil {
-		return inspected{}, dockercli.Diagnose(err)
+		return container{}, dockercli.Diagnose(err)
 	}
-	var in inspected
-	st, hc, _ := strings.Cut(strings.TrimSpace(string(out)), "\t")
-	if err := json.Unmarshal([]byte(st), &in.State); err != nil {
-		return inspected{}, fmt.Errorf("docker inspect %.12s: %v", id, err)
+	var cs []container
+	if err := json.Unmarshal(out, &cs); err != nil || len(cs) != 1 {
+		return container{}, fmt.Errorf("docker inspect %.12s: unexpected output (%v)", id, err)
 	}
-	if err := json.Unmarshal([]byte(hc), &in.HostConfig); err != nil {
-		return inspected{}, fmt.Errorf("docker inspect %.12s: %v", id, err)
-	}
-	return in, nil
+	return cs[0], nil
 }
 
 // InspectState returns a container's state.
 func InspectState(ctx context.Context, id string) (State, error) {
-	in, err := inspect(ctx, id)
-	return in.State, err
+	c, err := inspect(ctx, id)
+	return c.State, err
 }
 
-// Process is the server process of a running container, as the kernel and
-// the daemon see it.
-type Process struct {
-	PID int
-	// HostConfig is the container's configuration, from the same docker
-	// inspect that gave PID.
+// Observed is what is known of a running container's server process.
+type Observed struct {
+	Engine     dockercli.Engine
 	HostConfig HostConfig
-	// Status holds the fields of /proc/PID/status, read on the host, their
-	// values with runs of blanks squeezed: "Uid" is "65532 65532 65532 65532".
-	Status map[string]string
-	// TopUID is the uid docker top shows for it, the container's only process.
+	// TopUID is the uid docker top shows for the container's only process;
+	// TopErr says why there is none (rootless Docker without cgroups cannot
+	// list a container's processes).
 	TopUID string
+	TopErr error
+	// MemLimit is the memory limit docker stats reports, in bytes; 0 when
+	// it reports none.
+	MemLimit int64
+	// Kernel is the kernel's view, nil when it was not read; NoKernel then
+	// says why.
+	Kernel   *Kernel
+	NoKernel string
 }
 
-// UIDs returns the real, effective, saved and filesystem uids.
-func (p Process) UIDs() []string { return strings.Fields(p.Status["Uid"]) }
+// Kernel is the server process as this machine's kernel shows it.
+type Kernel struct {
+	PID int
+	// Status holds the fields of /proc/PID/status, blanks squeezed.
+	Status map[string]string
+	// UIDs and GIDs are the real, effective, saved and filesystem ids, in
+	// the container's user namespace: a rootless engine's mapping
+	// (65532 is 165531 on the host) is undone.
+	UIDs, GIDs []string
+	// Cgroup maps the cgroup limit files found to their content.
+	Cgroup map[string]string
+}
 
-// GIDs returns the real, effective, saved and filesystem gids.
-func (p Process) GIDs() []string { return strings.Fields(p.Status["Gid"]) }
+// Observe learns what the checks judge of a running container: from the
+// engine, and from the kernel when the daemon provably runs here.
+func Observe(ctx context.Context, id string, eng dockercli.Engine) (Observed, error) {
+	c, err := inspect(ctx, id)
+	if err != nil {
+		return Observed{}, err
+	}
+	o := Observed{Engine: eng, HostConfig: c.HostConfig}
+	if out, err := dockercli.Output(ctx, "top", id, "-o", "pid,uid,comm"); err != nil {
+		o.TopErr = dockercli.Diagnose(err)
+	} else if o.TopUID, err = topUID(string(out)); err != nil {
+		return Observed{}, err
+	}
+	if eng.Limits {
+		mem, err := dockercli.Stats(ctx, id)
+		if err != nil {
+			return Observed{}, err
+		}
+		o.MemLimit = mem[id].Limit
+	}
+	o.Kernel, o.NoKernel = readKernel(c.State.Pid, c.Path)
+	return o, nil
+}
 
-// InspectProcess reads who a running container's server process is, with
-// one docker inspect: its configuration, its /proc/PID/status on the host,
-// and docker top, which must show it as the only process, with the same uid.
-// NonRoot and Limits judge what it returns.
-func InspectProcess(ctx context.Context, id string) (Process, error) {
-	in, err := inspect(ctx, id)
-	if err != nil {
-		return Process{}, err
+// readKernel reads the server's /proc files, or says why it did not. The
+// PID that docker inspect gives is the daemon's view: it names the server
+// here only if this machine's process of that PID runs the container's
+// program as the first process of its own PID namespace (NSpid: PID 1).
+// Docker Desktop's daemon, in a VM, fails that test.
+func readKernel(pid int, program string) (*Kernel, string) {
+	const elsewhere = "the daemon does not run on this machine"
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil || pid <= 0 {
+		return nil, elsewhere
 	}
-	p, err := readProcess(in.State.Pid)
-	if err != nil {
-		return Process{}, fmt.Errorf("container %.12s: %v", id, err)
+	k := &Kernel{PID: pid, Status: parseStatus(string(b))}
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	argv0, _, _ := strings.Cut(string(cmdline), "\x00")
+	if ns := strings.Fields(k.Status["NSpid"]); len(ns) < 2 || ns[0] != strconv.Itoa(pid) || ns[len(ns)-1] != "1" || argv0 != program {
+		return nil, elsewhere
 	}
-	p.HostConfig = in.HostConfig
-	out, err := dockercli.Output(ctx, "top", id, "-o", "pid,uid,comm")
-	if err != nil {
-		return Process{}, dockercli.Diagnose(err)
+	uidMap, _ := os.ReadFile(fmt.Sprintf("/proc/%d/uid_map", pid))
+	gidMap, _ := os.ReadFile(fmt.Sprintf("/proc/%d/gid_map", pid))
+	k.UIDs = unmap(strings.Fields(k.Status["Uid"]), string(uidMap))
+	k.GIDs = unmap(strings.Fields(k.Status["Gid"]), string(gidMap))
+	if len(k.UIDs) != 4 || len(k.GIDs) != 4 {
+		return nil, fmt.Sprintf("/proc/%d/status: Uid %q Gid %q", pid, k.Status["Uid"], k.Status["Gid"])
 	}
-	if p.TopUID, err = topUID(string(out)); err != nil {
-		return Process{}, err
+	cgroup, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	k.Cgroup = map[string]string{}
+	for f := range cgroupLimitFiles(string(cgroup)) {
+		if b, err := os.ReadFile(f); err == nil {
+			k.Cgroup[f] = strings.TrimSpace(string(b))
+		}
 	}
-	if uids := p.UIDs(); p.TopUID != uids[0] {
-		return Process{}, fmt.Errorf("docker top shows uid %q, /proc/%d/status Uid %s", p.TopUID, p.PID, p.Status["Uid"])
+	return k, ""
+}
+
+// unmap translates ids as this machine sees them into the ids of the user
+// namespace whose /proc/PID/uid_map (or gid_map) text is idMap: each line
+// maps a range of ids inside to a range outside. An id outside every range
+// is left as it is.
+func unmap(ids []string, idMap string) []string {
+	out := slices.Clone(ids)
+	for _, line := range strings.Split(idMap, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		inside, err1 := strconv.ParseInt(f[0], 10, 64)
+		outside, err2 := strconv.ParseInt(f[1], 10, 64)
+		count, err3 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		for i, id := range ids {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && n >= outside && n < outside+count {
+				out[i] = strconv.FormatInt(inside+n-outside, 10)
+			}
+		}
 	}
-	return p, nil
+	return out
 }
 
 // topUID returns the uid of the only process in the output of docker top
@@ -169,22 +225,6 @@ func topUID(out string) (string, error) {
 	return f[1], nil
 }
 
-// readProcess reads /proc/PID/status.
-func readProcess(pid int) (Process, error) {
-	if pid <= 0 {
-		return Process{}, fmt.Errorf("no process (State.Pid %d)", pid)
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return Process{}, fmt.Errorf("reading the server's status on the host: %v (is the Docker daemon on another machine?)", err)
-	}
-	p := Process{PID: pid, Status: parseStatus(string(b))}
-	if len(p.UIDs()) != 4 || len(p.GIDs()) != 4 {
-		return Process{}, fmt.Errorf("/proc/%d/status: Uid %q Gid %q", pid, p.Status["Uid"], p.Status["Gid"])
-	}
-	return p, nil
-}
-
 // parseStatus returns the fields of a /proc/PID/status text.
 func parseStatus(text string) map[string]string {
 	fields := map[string]string{}
@@ -198,13 +238,27 @@ func parseStatus(text string) map[string]string {
 
 // NonRoot expects the server to run as the image's USER, a numeric uid
 // other than 0 (which Kubernetes' runAsNonRoot can verify), in every one of
-// its uids, and outside the root group.
-func NonRoot(p Process, imageUser string) Check {
+// its uids, and outside the root group. The uid comes from docker top and,
+// where they could be read, from the kernel's /proc files, which must agree.
+func NonRoot(o Observed, imageUser string) Check {
+	var uids, gids []string
+	var seen []string
+	if o.TopUID != "" {
+		uids = []string{o.TopUID}
+		seen = append(seen, "docker top")
+	}
+	if k := o.Kernel; k != nil {
+		if o.TopUID != "" && k.UIDs[0] != o.TopUID {
+			return fail(NameNonRoot, "docker top shows uid %s, /proc/%d/status uid %s", o.TopUID, k.PID, k.UIDs[0])
+		}
+		uids, gids = k.UIDs, k.GIDs
+		seen = append(seen, "/proc")
+	}
+	if len(uids) == 0 {
+		return fail(NameNonRoot, "the server's uid could not be seen: docker top failed (%v) and %s", o.TopErr, o.NoKernel)
+	}
 	user, _, _ := strings.Cut(imageUser, ":")
-	uids, gids := p.UIDs(), p.GIDs()
 	switch {
-	case len(uids) == 0:
-		return fail(NameNonRoot, "no uid for the process")
 	case !slices.ContainsFunc(uids, func(u string) bool { return u != "0" }):
 		return fail(NameNonRoot, "runs as root (uid 0)")
 	case slices.Contains(uids, "0"):
@@ -221,71 +275,88 @@ func NonRoot(p Process, imageUser string) Check {
 	if slices.Contains(gids, "0") {
 		return fail(NameNonRoot, "runs in the root group (gid %s)", strings.Join(gids, " "))
 	}
-	return pass(NameNonRoot, "uid %s, gid %s", uids[0], gids[0])
+	detail := "uid " + uids[0]
+	if len(gids) > 0 {
+		detail += ", gid " + gids[0]
+	}
+	detail += " (" + strings.Join(seen, " and ") + ")"
+	if o.TopUID == "" {
+		detail += fmt.Sprintf("; docker top failed: %v", o.TopErr)
+	}
+	return pass(NameNonRoot, "%s", detail)
 }
 
 // Limits expects what Flags asks for to hold on the running server: in the
 // container's configuration (read-only root, every capability dropped,
-// no-new-privileges, the pids and memory limits, the host network that
-// dockercli.Run uses), and in the kernel (NoNewPrivs, empty capability
-// sets, and the cgroup's memory and pids limits when the cgroup, v1 or v2,
-// can be found on the host). p is what InspectProcess read.
-func Limits(p Process) Check {
-	if p.PID <= 0 {
-		return fail(NameLimits, "no server process to check (PID %d)", p.PID)
-	}
-	cgroup, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", p.PID))
-	return limitsCheck(p.HostConfig, p.Status, cgroupLimitFiles(string(cgroup)), os.ReadFile)
-}
-
-// limitsCheck judges the limits from what was read; readFile reads the
-// cgroup files, files maps them to the content they must have.
-func limitsCheck(hc HostConfig, status map[string]string, files map[string]string, readFile func(string) ([]byte, error)) Check {
+// no-new-privileges, the pids and memory limits), in what the engine
+// enforces (docker info, and the memory limit docker stats reports), and,
+// when the kernel's view was read, in the kernel (NoNewPrivs, empty
+// capability sets, the cgroup's memory and pids limits). An engine that
+// cannot enforce the limits makes the check Unenforced, not failed: the
+// image is not at fault.
+func Limits(o Observed) Check {
 	var problems, notes []string
+	hc := o.HostConfig
 	if !hc.ReadonlyRootfs || strings.Join(hc.CapDrop, ",") != "ALL" ||
 		!strings.Contains(strings.Join(hc.SecurityOpt, ","), "no-new-privileges") ||
-		hc.PidsLimit == nil || *hc.PidsLimit != PidsLimit || hc.Memory != MemoryLimit || hc.NetworkMode != "host" {
+		hc.PidsLimit == nil || *hc.PidsLimit != PidsLimit || hc.Memory != MemoryLimit {
 		problems = append(problems, fmt.Sprintf("HostConfig does not hold the flags asked for: %+v", hc))
 	}
-	for _, k := range []string{"NoNewPrivs", "CapEff", "CapPrm", "CapBnd"} {
-		want := "0000000000000000"
-		if k == "NoNewPrivs" {
-			want = "1"
-		}
-		if status[k] != want {
-			problems = append(problems, fmt.Sprintf("/proc/PID/status %s = %q, want %q", k, status[k], want))
-		}
+	if o.Engine.Limits && o.MemLimit != MemoryLimit {
+		problems = append(problems, fmt.Sprintf("docker stats reports a memory limit of %d bytes, want %d", o.MemLimit, MemoryLimit))
 	}
-	keys := make([]string, 0, len(files))
-	for f := range files {
-		keys = append(keys, f)
-	}
-	slices.Sort(keys)
-	for _, f := range keys {
-		b, err := readFile(f)
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("%s not checked: %v", path.Base(f), err))
-			continue
+	if k := o.Kernel; k != nil {
+		for _, f := range []string{"NoNewPrivs", "CapEff", "CapPrm", "CapBnd"} {
+			want := "0000000000000000"
+			if f == "NoNewPrivs" {
+				want = "1"
+			}
+			if k.Status[f] != want {
+				problems = append(problems, fmt.Sprintf("/proc/PID/status %s = %q, want %q", f, k.Status[f], want))
+			}
 		}
-		if got := strings.TrimSpace(string(b)); got != files[f] {
-			problems = append(problems, fmt.Sprintf("%s = %s, want %s", f, got, files[f]))
-		} else {
-			notes = append(notes, fmt.Sprintf("%s %s", path.Base(f), got))
+		for _, f := range slices.Sorted(maps.Keys(k.Cgroup)) {
+			if w := wantLimit(f); k.Cgroup[f] != w {
+				problems = append(problems, fmt.Sprintf("%s = %s, want %s", f, k.Cgroup[f], w))
+			} else {
+				notes = append(notes, fmt.Sprintf("%s %s", path.Base(f), k.Cgroup[f]))
+			}
 		}
-	}
-	if len(files) == 0 {
-		notes = append(notes, "cgroup limits not checked: cgroup not found")
 	}
 	detail := "read-only, no capabilities, no-new-privileges"
+	switch {
+	case o.Kernel == nil:
+		detail += " (in the container's configuration; the kernel's view not read: " + o.NoKernel + ")"
+	default:
+		detail += " (configuration and kernel)"
+	}
+	if o.Engine.Limits {
+		detail += fmt.Sprintf("; memory limit %d MiB in docker stats", o.MemLimit>>20)
+	}
 	if len(notes) > 0 {
 		detail += "; " + strings.Join(notes, ", ")
 	}
-	return failAll(NameLimits, problems, detail)
+	if len(problems) > 0 {
+		return fail(NameLimits, "%s", strings.Join(problems, "; "))
+	}
+	if !o.Engine.Limits {
+		return Check{Name: NameLimits, Unenforced: true, Detail: "limits not enforced by this engine: it runs without cgroups (docker info: cgroup driver " +
+			o.Engine.CgroupDriver + ", cgroup v" + o.Engine.CgroupVersion + "); " + detail}
+	}
+	return pass(NameLimits, "%s", detail)
+}
+
+// wantLimit returns what a cgroup limit file must hold.
+func wantLimit(file string) string {
+	if strings.HasPrefix(path.Base(file), "memory.") {
+		return strconv.Itoa(MemoryLimit)
+	}
+	return strconv.Itoa(PidsLimit)
 }
 
 // cgroupLimitFiles returns the memory and pids limit files of the cgroup
-// that a /proc/PID/cgroup text names, v1 or v2, and what they must hold.
-func cgroupLimitFiles(procCgroup string) map[string]string {
+// that a /proc/PID/cgroup text names, v1 or v2.
+func cgroupLimitFiles(procCgroup string) map[string]bool {
 	paths := map[string]string{} // controller -> path; "" for the v2 unified hierarchy
 	for _, line := range strings.Split(strings.TrimSpace(procCgroup), "\n") {
 		parts := strings.SplitN(line, ":", 3)
@@ -296,13 +367,13 @@ func cgroupLimitFiles(procCgroup string) map[string]string {
 			paths[c] = parts[2]
 		}
 	}
-	files := map[string]string{}
+	files := map[string]bool{}
 	if p, ok := paths["memory"]; ok {
-		files["/sys/fs/cgroup/memory"+p+"/memory.limit_in_bytes"] = strconv.Itoa(MemoryLimit)
-		files["/sys/fs/cgroup/pids"+paths["pids"]+"/pids.max"] = strconv.Itoa(PidsLimit)
+		files["/sys/fs/cgroup/memory"+p+"/memory.limit_in_bytes"] = true
+		files["/sys/fs/cgroup/pids"+paths["pids"]+"/pids.max"] = true
 	} else if p, ok := paths[""]; ok {
-		files["/sys/fs/cgroup"+p+"/memory.max"] = strconv.Itoa(MemoryLimit)
-		files["/sys/fs/cgroup"+p+"/pids.max"] = strconv.Itoa(PidsLimit)
+		files["/sys/fs/cgroup"+p+"/memory.max"] = true
+		files["/sys/fs/cgroup"+p+"/pids.max"] = true
 	}
 	return files
 }

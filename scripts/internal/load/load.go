@@ -12,7 +12,7 @@
 //	fmt.Printf("%.0f req/s, p99 %v\n", res.RequestsPerSec, res.P99)
 //
 // Latency percentiles are exact: every successful request's latency is kept
-// (8 bytes each, so the default budget of 2,000,000 requests costs at most
+// (8 bytes each, so the default budget of 2 000 000 requests costs at most
 // 16 MB) and the percentiles are read from the sorted list by nearest rank.
 // A histogram would save that memory but round p99 to its bucket width, and
 // the workshop compares steps whose p99s differ by tens of microseconds.
@@ -20,19 +20,17 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"lean-go-images/scripts/internal/loopback"
 )
 
 // Defaults and limits of Options.
@@ -60,7 +58,7 @@ type Options struct {
 	// request at a time (default 32, at most 1024).
 	Conns int
 	// MaxRequests ends the run early once this many requests have been sent
-	// (default 2,000,000). It also bounds the memory kept for latencies.
+	// (default 2 000 000). It also bounds the memory kept for latencies.
 	MaxRequests int64
 	// Timeout bounds a single request (default 5 s).
 	Timeout time.Duration
@@ -108,40 +106,6 @@ func (r Result) String() string {
 	return s
 }
 
-// ErrNotLoopback is wrapped by the error CheckURL (and so Run) returns for a
-// URL whose host is not a loopback address, and by a LoopbackDialContext
-// refusal.
-var ErrNotLoopback = errors.New("not a loopback address")
-
-// CheckURL returns the parsed URL if load, or any other request of the
-// workshop's tooling, may be sent to it: http or https, and a host that is a
-// loopback IP or "localhost".
-func CheckURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("load: invalid URL %q: %v", raw, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("load: URL %q: scheme must be http or https", raw)
-	}
-	host := u.Hostname()
-	if host == "" {
-		return nil, fmt.Errorf("load: URL %q has no host: use http://127.0.0.1:PORT/", raw)
-	}
-	if !isLoopbackHost(host) {
-		return nil, fmt.Errorf("load: refusing %q: host %q is %w; load is only ever sent to 127.0.0.1, ::1 or localhost", raw, host, ErrNotLoopback)
-	}
-	return u, nil
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // Run sends GET requests to o.URL over o.Conns connections until o.Duration
 // has passed or o.MaxRequests have been sent, and returns what it measured.
 // It returns an error, and does not send anything, when the options are
@@ -156,7 +120,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	transport := &http.Transport{
 		Proxy:               nil, // never a proxy: the request goes straight to loopback
-		DialContext:         LoopbackDialContext(o.Timeout),
+		DialContext:         loopback.Dial(o.Timeout),
 		MaxIdleConns:        o.Conns,
 		MaxIdleConnsPerHost: o.Conns,
 		MaxConnsPerHost:     o.Conns,
@@ -280,32 +244,8 @@ func do(ctx context.Context, client *http.Client, target string) (time.Duration,
 	return lat, resp.StatusCode, nil
 }
 
-// LoopbackDialContext returns a dial function, for an http.Transport's
-// DialContext or to open connections directly, that connects only to
-// loopback addresses, within timeout. It checks the address it is about to
-// connect to, after any name has been resolved: the last line of defence
-// after CheckURL, which every caller runs first so that no name is even
-// looked up. A refusal wraps ErrNotLoopback. The workshop's other packages
-// (hardening, dockercli) use it too: it is the one place the rule is
-// enforced.
-func LoopbackDialContext(timeout time.Duration) func(ctx context.Context, network, address string) (net.Conn, error) {
-	return (&net.Dialer{Timeout: timeout, Control: loopbackOnly}).DialContext
-}
-
-// loopbackOnly refuses to connect to anything but a loopback address.
-func loopbackOnly(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("refusing to dial %s: %w", address, ErrNotLoopback)
-	}
-	return nil
-}
-
 func (o Options) withDefaults() (Options, *url.URL, error) {
-	u, err := CheckURL(o.URL)
+	u, err := loopback.CheckURL(o.URL)
 	if err != nil {
 		return o, nil, err
 	}

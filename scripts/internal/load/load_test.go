@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
+	"lean-go-images/scripts/internal/loopback"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -162,72 +162,15 @@ func TestRunDoesNotFollowRedirects(t *testing.T) {
 }
 
 func TestRefusesNonLoopback(t *testing.T) {
-	for _, u := range []string{
-		"http://192.0.2.1/",
-		"http://10.0.0.1:8080/",
-		"http://172.17.0.2:8080/", // a Docker bridge address
-		"http://example.com/",
-		"http://[2001:db8::1]/",
-		"http://0.0.0.0:8080/",
-		"http://localhost.example.com/",
-	} {
+	for _, u := range []string{"http://192.0.2.1/", "http://172.17.0.2:8080/", "http://example.com/"} {
 		t0 := time.Now()
-		_, err := Run(context.Background(), Options{URL: u, Duration: time.Second})
-		if !errors.Is(err, ErrNotLoopback) {
-			t.Errorf("Run(%s): err = %v, want ErrNotLoopback", u, err)
-			continue
-		}
-		if !strings.Contains(err.Error(), "only ever sent to 127.0.0.1, ::1 or localhost") {
-			t.Errorf("Run(%s): error %q does not say what is allowed", u, err)
+		if _, err := Run(context.Background(), Options{URL: u, Duration: time.Second}); !errors.Is(err, loopback.ErrNotLoopback) {
+			t.Errorf("Run(%s): err = %v, want loopback.ErrNotLoopback", u, err)
 		}
 		if time.Since(t0) > 100*time.Millisecond {
 			t.Errorf("Run(%s) took %v to refuse", u, time.Since(t0))
 		}
 	}
-	for _, u := range []string{"http://127.0.0.1:1/", "http://127.1.2.3/", "http://[::1]:8080/", "http://localhost:8080/", "https://LOCALHOST/"} {
-		if _, err := CheckURL(u); err != nil {
-			t.Errorf("CheckURL(%s) = %v, want nil", u, err)
-		}
-	}
-	for _, u := range []string{"", "127.0.0.1:8080", "ftp://127.0.0.1/", "http:///x", "://x"} {
-		if _, err := CheckURL(u); err == nil {
-			t.Errorf("CheckURL(%q) = nil, want an error", u)
-		}
-	}
-}
-
-func TestDialRefusesNonLoopback(t *testing.T) {
-	for _, addr := range []string{"192.0.2.1:80", "[2001:db8::1]:80"} {
-		if err := loopbackOnly("tcp", addr, nil); !errors.Is(err, ErrNotLoopback) {
-			t.Errorf("loopbackOnly(%s) = %v, want ErrNotLoopback", addr, err)
-		}
-	}
-	for _, addr := range []string{"127.0.0.1:80", "[::1]:80"} {
-		if err := loopbackOnly("tcp", addr, nil); err != nil {
-			t.Errorf("loopbackOnly(%s) = %v, want nil", addr, err)
-		}
-	}
-
-	// The exported dialer refuses before connecting, and connects to loopback.
-	dial := LoopbackDialContext(time.Second)
-	for _, addr := range []string{"192.0.2.1:80", "[2001:db8::1]:80"} {
-		if c, err := dial(context.Background(), "tcp", addr); !errors.Is(err, ErrNotLoopback) {
-			if c != nil {
-				c.Close()
-			}
-			t.Errorf("LoopbackDialContext dialing %s: %v, want ErrNotLoopback", addr, err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := dial(context.Background(), "tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatalf("LoopbackDialContext dialing %s: %v", ln.Addr(), err)
-	}
-	c.Close()
 }
 
 func TestOptionsLimits(t *testing.T) {

@@ -1,9 +1,22 @@
-package main
+// Package results is the model of what make report measured: what
+// results.json holds, and what RESULTS.md, the READMEs' tables, the chart
+// and the figures quoted in the lessons are all derived from.
+//
+// Every figure is an exact number (bytes, nanoseconds); rendering rounds,
+// with the formatters of this package, so that a lesson quotes a figure
+// exactly as the tables print it.
+package results
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
 
-// The results model: what results.json holds and what RESULTS.md, the README
-// table and results.svg are rendered from. Every figure is an exact number
+	"lean-go-images/scripts/internal/dockercli"
+)
+
+// The model. Every figure is an exact number
 // (bytes, nanoseconds); rendering rounds. Fields are only ever added, so tools
 // that read results.json keep working; SchemaVersion changes when a field
 // changes meaning or goes away.
@@ -16,7 +29,9 @@ type Results struct {
 	SchemaVersion int       `json:"schemaVersion"`
 	GeneratedAt   time.Time `json:"generatedAt"` // UTC
 	Host          Host      `json:"host"`
-	ImageRepo     string    `json:"imageRepo"` // step V is ImageRepo:V
+	// Engine is the Docker engine the images were built and measured on.
+	Engine    dockercli.Engine `json:"engine"`
+	ImageRepo string           `json:"imageRepo"` // step V is ImageRepo:V
 	// Baseline is the step the "times smaller" figures compare with: the
 	// first one measured, 01-single-stage unless STEPS leaves it out.
 	Baseline string `json:"baseline"`
@@ -24,15 +39,15 @@ type Results struct {
 	Steps    []Step `json:"steps"`
 }
 
-// Host describes the machine and the tools the images were built and measured with.
+// Host describes the machine the report ran on and the tools the images
+// were built and measured with.
 type Host struct {
-	DockerServer string `json:"dockerServer"` // docker version .Server.Version
-	Buildx       string `json:"buildx"`       // docker buildx version
-	BuildKit     string `json:"buildkit"`     // BuildKit of the default builder
-	Go           string `json:"go"`           // Go toolchain that ran the report
-	OS           string `json:"os"`
-	Arch         string `json:"arch"`
-	CPUs         int    `json:"cpus"`
+	Buildx   string `json:"buildx"`   // docker buildx version
+	BuildKit string `json:"buildkit"` // BuildKit of the default builder
+	Go       string `json:"go"`       // Go toolchain that ran the report
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	CPUs     int    `json:"cpus"`
 }
 
 // Provenance values of a base image.
@@ -45,13 +60,15 @@ const (
 
 // Base is one base image (a FROM line other than scratch or a stage name).
 type Base struct {
-	Ref        string   `json:"ref"`                  // as written in the Dockerfile
-	ID         string   `json:"id,omitempty"`         // image ID
-	Provenance string   `json:"provenance"`           // Pulled, BuiltOffline, LocalOnly or Absent
-	RepoDigest string   `json:"repoDigest,omitempty"` // when Pulled
-	SizeBytes  int64    `json:"sizeBytes,omitempty"`
-	GoVersion  string   `json:"goVersion,omitempty"` // its GOLANG_VERSION, in a golang image
-	UsedBy     []string `json:"usedBy"`              // step names
+	Ref        string `json:"ref"`                  // as written in the Dockerfile
+	ID         string `json:"id,omitempty"`         // image ID
+	Provenance string `json:"provenance"`           // Pulled, BuiltOffline, LocalOnly or Absent
+	RepoDigest string `json:"repoDigest,omitempty"` // when Pulled
+	// SizeBytes is the size of its layers in a step that starts with them;
+	// absent for a base that only builds.
+	SizeBytes int64    `json:"sizeBytes,omitempty"`
+	GoVersion string   `json:"goVersion,omitempty"` // its GOLANG_VERSION, in a golang image
+	UsedBy    []string `json:"usedBy"`              // step names
 }
 
 // Step is one measured image.
@@ -61,9 +78,12 @@ type Step struct {
 	ImageID    string   `json:"imageId"`    // sha256:...
 	Dockerfile string   `json:"dockerfile"` // relative to the repository root
 	Bases      []string `json:"bases"`      // refs of its FROM images, in order
+	// Architecture is the image's, as docker image inspect shows it: amd64, arm64.
+	Architecture string `json:"architecture"`
 
-	// SizeBytes is the image size as docker images and docker image inspect
-	// report it: the sum of its layers, uncompressed.
+	// SizeBytes is the sum of the image's layers, uncompressed, as Docker's
+	// classic image store counts them (and docker images shows them
+	// there): the same figure on every engine and image store.
 	SizeBytes int64 `json:"sizeBytes"`
 	// CompressedBytes is what a registry pull transfers for the layers: the
 	// sum of each layer tarball gzip-compressed at the default level.
@@ -97,12 +117,12 @@ type Step struct {
 type Layer struct {
 	Index  int    `json:"index"`
 	DiffID string `json:"diffId"` // RootFS diff ID (sha256 of the uncompressed tar)
-	// SizeBytes is dive's size of the layer: the bytes of the regular files
-	// it adds or changes.
+	// SizeBytes is the layer's size as the classic image store and docker
+	// history count it: the bytes of its regular files and symlinks.
 	SizeBytes       int64  `json:"sizeBytes"`
 	CompressedBytes int64  `json:"compressedBytes"` // gzip of the layer tarball
 	Empty           bool   `json:"empty"`           // no file content: 0B in docker history
-	Command         string `json:"command"`         // the instruction that made it, as dive reports it
+	Command         string `json:"command"`         // the instruction that made it, from the image's history
 	// FromBase is the base image (a FROM ref) the layer comes from, if any.
 	FromBase string `json:"fromBase,omitempty"`
 }
@@ -117,7 +137,6 @@ type Config struct {
 
 // Dive is dive's analysis of the whole image.
 type Dive struct {
-	SizeBytes        int64   `json:"sizeBytes"`        // sum of the layers' file sizes
 	InefficientBytes int64   `json:"inefficientBytes"` // wasted: duplicated or deleted in a later layer
 	EfficiencyScore  float64 `json:"efficiencyScore"`  // 0..1
 }
@@ -173,8 +192,9 @@ type Runtime struct {
 	StopNs       []int64 `json:"stopNs"`
 	StopMedianNs int64   `json:"stopMedianNs"`
 	// IdleMemoryBytes is the container's memory use after it answered,
-	// sampled once by docker stats (which rounds to 3 or 4 digits).
-	IdleMemoryBytes int64 `json:"idleMemoryBytes"`
+	// sampled once by docker stats (which rounds to 3 or 4 digits); absent
+	// on an engine without cgroups, whose docker stats shows the machine's.
+	IdleMemoryBytes int64 `json:"idleMemoryBytes,omitempty"`
 }
 
 // Hardened is one run of the image under locked-down flags, on 127.0.0.1,
@@ -194,6 +214,10 @@ type Hardened struct {
 type CheckOutcome struct {
 	Name string `json:"name"` // such as "non-root" or "slowloris"
 	OK   bool   `json:"ok"`
+	// Unenforced: the engine could not enforce what the check checks, such
+	// as rootless Docker without cgroups and the resource limits. Not OK,
+	// but not the image's failure either.
+	Unenforced bool `json:"unenforced,omitempty"`
 	// Detail is the evidence when the check passed, what failed otherwise
 	// ("not run: ..." for a check that could not run).
 	Detail string `json:"detail"`
@@ -234,4 +258,20 @@ type LoadRound struct {
 	RequestsPerSec float64 `json:"requestsPerSec"`
 	P50Ns          int64   `json:"p50Ns"`
 	P99Ns          int64   `json:"p99Ns"`
+}
+
+// ReadFile reads a results.json.
+func ReadFile(path string) (*Results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if r.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%s: schema version %d, want %d: run make report", path, r.SchemaVersion, SchemaVersion)
+	}
+	return &r, nil
 }
