@@ -93,6 +93,7 @@ func (root *Node) Lookup(p string) *Node {
 	}
 	return n
 }
+
 // Resolve returns the node that p names, following symlinks in every
 // component as the kernel does, and hard links at the end, with its real
 // path. It returns nil for a missing path or a symlink loop.
@@ -154,4 +155,3 @@ func (n *Node) Walk(f func(p string, n *Node)) {
 		c.Walk(func(p string, n *Node) { f(name+"/"+p, n) })
 	}
 }
-
