@@ -29,7 +29,7 @@ func inspectStep(ctx context.Context, image string) (dockercli.Image, error) {
 // inspectBase returns a base image's provenance. A base that is no longer
 // present is reported as Absent rather than failing the report: the step
 // image, which is what is measured, does not need it.
-func inspectBase(ctx context.Context, ref string) (results.Base, dockercli.Image, error) {
+func inspectBase(ctx context.Context, ref string, obtained map[string]results.Obtained, store string) (results.Base, dockercli.Image, error) {
 	img, err := dockercli.InspectImage(ctx, ref)
 	if errors.Is(err, dockercli.ErrNoImage) {
 		return results.Base{Ref: ref, Provenance: results.Absent}, img, nil
@@ -37,17 +37,25 @@ func inspectBase(ctx context.Context, ref string) (results.Base, dockercli.Image
 	if err != nil {
 		return results.Base{}, img, err
 	}
-	return baseFromImage(ref, img), img, nil
+	return baseFromImage(ref, img, obtained[ref], store), img, nil
 }
 
-// baseFromImage classifies an inspected base image.
-func baseFromImage(ref string, img dockercli.Image) results.Base {
-	b := results.Base{Ref: ref, ID: img.ID, Provenance: results.LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", "")}
+// baseFromImage classifies an inspected base image: by how make bases
+// obtained it, when it recorded this very image; otherwise by its label
+// and, on the classic image store, where only a pulled image has one, its
+// registry digest.
+func baseFromImage(ref string, img dockercli.Image, o results.Obtained, store string) results.Base {
+	b := results.Base{Ref: ref, ID: img.ID, Provenance: results.LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", ""),
+		LookAlike: img.Config.Labels[offlineLabel] == "true"}
 	switch {
-	case img.Config.Labels[offlineLabel] == "true":
+	case o.ID == img.ID:
+		b.Provenance = o.Provenance
+	case b.LookAlike:
 		b.Provenance = results.BuiltOffline
-	case len(img.RepoDigests) > 0:
+	case len(img.RepoDigests) > 0 && store == "classic":
 		b.Provenance = results.Pulled
+	}
+	if b.Provenance == results.Pulled && len(img.RepoDigests) > 0 {
 		b.RepoDigest = img.RepoDigests[0]
 	}
 	return b

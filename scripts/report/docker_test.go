@@ -22,19 +22,32 @@ func readInspect(t testing.TB, name string) dockercli.Image {
 }
 
 func TestBaseFromImage(t *testing.T) {
+	golang := readInspect(t, "golang_1.26-trixie.json")
 	tests := []struct {
-		fixture, provenance, digest string
+		fixture    string
+		obtained   results.Obtained
+		store      string
+		provenance string
+		lookAlike  bool
+		digest     string
 	}{
-		{"golang_1.26-trixie.json", results.BuiltOffline, ""},
-		{"distroless_static-debian13_nonroot.json", results.BuiltOffline, ""},
-		{"edited-pulled-debian_trixie-slim.json", results.Pulled, "debian@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
-		{"edited-local-debian_trixie-slim.json", results.LocalOnly, ""},
+		{"golang_1.26-trixie.json", results.Obtained{}, "classic", results.BuiltOffline, true, ""},
+		{"distroless_static-debian13_nonroot.json", results.Obtained{}, "classic", results.BuiltOffline, true, ""},
+		// make bases pulled this look-alike from a mirror, and recorded it.
+		{"golang_1.26-trixie.json", results.Obtained{ID: golang.ID, Provenance: results.Pulled}, "classic", results.Pulled, true, ""},
+		// A record of another image no longer says anything.
+		{"golang_1.26-trixie.json", results.Obtained{ID: "sha256:0ther", Provenance: results.Pulled}, "classic", results.BuiltOffline, true, ""},
+		{"edited-pulled-debian_trixie-slim.json", results.Obtained{}, "classic", results.Pulled, false, "debian@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+		// The containerd store gives every image a digest: it proves nothing.
+		{"edited-pulled-debian_trixie-slim.json", results.Obtained{}, "containerd", results.LocalOnly, false, ""},
+		{"edited-local-debian_trixie-slim.json", results.Obtained{}, "classic", results.LocalOnly, false, ""},
 	}
 	for _, tt := range tests {
 		img := readInspect(t, tt.fixture)
-		b := baseFromImage("ref", img)
-		if b.Provenance != tt.provenance || b.RepoDigest != tt.digest || b.ID != img.ID || b.ID == "" {
-			t.Errorf("%s: got %+v, want provenance %s, digest %q and the image's ID", tt.fixture, b, tt.provenance, tt.digest)
+		b := baseFromImage("ref", img, tt.obtained, tt.store)
+		if b.Provenance != tt.provenance || b.LookAlike != tt.lookAlike || b.RepoDigest != tt.digest || b.ID != img.ID || b.ID == "" {
+			t.Errorf("%s (%+v, %s): got %+v, want provenance %s, look-alike %v, digest %q and the image's ID",
+				tt.fixture, tt.obtained, tt.store, b, tt.provenance, tt.lookAlike, tt.digest)
 		}
 	}
 }

@@ -143,7 +143,7 @@ func parseArgs(args []string, stepList string) (*config, error) {
 	fs.StringVar(&cfg.cacheDir, "cache", filepath.Join(root, ".cache", "report"), "cache `directory`")
 	fs.BoolVar(&cfg.fresh, "fresh", false, "ignore the cache and measure everything again")
 	fs.BoolVar(&cfg.verbose, "v", false, "print how long each measurement takes")
-	fs.IntVar(&cfg.starts, "starts", 5, "container starts per step for the runtime figures (0: skip them)")
+	fs.IntVar(&cfg.starts, "starts", 3, "container starts per step for the runtime figures (0: skip them)")
 	fs.DurationVar(&cfg.load, "load", defaultLoad, "load-run `time` per step on the hardened container, split into rounds that alternate the steps (0: skip it)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: report [flags]   (STEPS=a,b selects steps)\n")

@@ -49,7 +49,7 @@ func measure(ctx context.Context, cfg *config, eng dockercli.Engine) (*results.R
 	if err != nil {
 		return nil, err
 	}
-	bases, baseImgs, err := inspectBases(ctx, ts)
+	bases, baseImgs, err := inspectBases(ctx, ts, results.ReadObtained(cfg.root), eng.ImageStore)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func timeContainers(ctx context.Context, cfg *config, ts []*target, eng dockercl
 }
 
 // inspectBases returns the base images of all targets, in order of first use.
-func inspectBases(ctx context.Context, ts []*target) ([]results.Base, map[string]dockercli.Image, error) {
+func inspectBases(ctx context.Context, ts []*target, obtained map[string]results.Obtained, store string) ([]results.Base, map[string]dockercli.Image, error) {
 	var bases []results.Base
 	imgs := map[string]dockercli.Image{}
 	index := map[string]int{}
@@ -153,7 +153,7 @@ func inspectBases(ctx context.Context, ts []*target) ([]results.Base, map[string
 		for _, ref := range t.bases {
 			i, ok := index[ref]
 			if !ok {
-				b, img, err := inspectBase(ctx, ref)
+				b, img, err := inspectBase(ctx, ref, obtained, store)
 				if err != nil {
 					return nil, nil, fmt.Errorf("%s: base image %s: %w", t.s.Name, ref, err)
 				}

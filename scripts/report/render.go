@@ -44,16 +44,18 @@ var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
 	"join":         strings.Join,
 	"codeList":     codeList,
 	"english":      func(r *results.Results) view { return view{r, languages[""], "RESULTS.md"} },
-	"provenance": func(p string) string {
-		switch p {
+	"provenance": func(b results.Base) string {
+		switch origin(b) {
 		case results.BuiltOffline:
 			return "**BUILT OFFLINE** (look-alike)"
+		case "mirror":
+			return "pulled from a mirror, a **LOOK-ALIKE**"
 		case results.Pulled:
 			return "pulled"
 		case results.Absent:
 			return "not present locally"
 		}
-		return "local build, no registry digest"
+		return "built or loaded locally, not pulled"
 	},
 }).Parse(resultsTemplate))
 
@@ -149,63 +151,61 @@ func engineNote(e dockercli.Engine) string {
 }
 
 func engineNoteES(e dockercli.Engine) string {
-	mode := "con root (rootful)"
+	mode := "con privilegios de root"
 	if e.Rootless {
-		mode = "sin root (rootless)"
+		mode = "sin privilegios de root (rootless)"
 	}
-	store := "el almacén de imágenes clásico"
+	store := "almacén de imágenes clásico"
 	if e.ImageStore == "containerd" {
-		store = "el almacén de imágenes de containerd"
+		store = "almacén de imágenes de containerd"
 	}
-	return fmt.Sprintf("%s, %s, cgroup v%s, sobre %s", mode, store, e.CgroupVersion, e.OS)
+	return fmt.Sprintf("%s, %s, cgroup v%s, en %s", mode, store, e.CgroupVersion, e.OS)
+}
+
+// origin is where a base image came from, a key of the notes below.
+func origin(b results.Base) string {
+	if b.Provenance == results.Pulled && b.LookAlike {
+		return "mirror"
+	}
+	return b.Provenance
 }
 
 // basesNote says where the base images came from: "base images built
 // offline (look-alikes, not the upstream images)", or image by image when
 // they came from different places.
 func basesNote(r *results.Results) string {
-	words := map[string]string{
-		results.BuiltOffline: "built offline (a look-alike, not the upstream image)",
-		results.Pulled:       "pulled from its registry",
-		results.LocalOnly:    "built locally, not pulled",
-		results.Absent:       "no longer present",
-	}
-	return provenanceNote(r, "no base images (scratch only)", "base images ", map[string]string{
-		results.BuiltOffline: "built offline (look-alikes, not the upstream images)",
-		results.Pulled:       "pulled from their registries",
-		results.LocalOnly:    "built locally, not pulled",
-		results.Absent:       "no longer present",
-	}, words, " and ")
+	return originNote(r, "no base images (scratch only)", "base images ", " and ", map[string][2]string{
+		results.BuiltOffline: {"built offline (look-alikes, not the upstream images)", "built offline (a look-alike)"},
+		"mirror":             {"pulled from a mirror that serves look-alikes", "pulled from a mirror (a look-alike)"},
+		results.Pulled:       {"pulled from their registries", "pulled"},
+		results.LocalOnly:    {"built or loaded locally, not pulled", "built or loaded locally"},
+		results.Absent:       {"no longer present", "no longer present"},
+	})
 }
 
 func basesNoteES(r *results.Results) string {
-	words := map[string]string{
-		results.BuiltOffline: "construida sin conexión (una imitación, no la imagen original)",
-		results.Pulled:       "descargada de su registro",
-		results.LocalOnly:    "construida en local, no descargada",
-		results.Absent:       "ya no presente",
-	}
-	return provenanceNote(r, "sin imágenes base (solo scratch)", "imágenes base ", map[string]string{
-		results.BuiltOffline: "construidas sin conexión (imitaciones, no las imágenes originales)",
-		results.Pulled:       "descargadas de sus registros",
-		results.LocalOnly:    "construidas en local, no descargadas",
-		results.Absent:       "ya no presentes",
-	}, words, " y ")
+	return originNote(r, "sin imágenes base (solo scratch)", "imágenes base ", " y ", map[string][2]string{
+		results.BuiltOffline: {"construidas sin conexión (imitaciones, no las imágenes originales)", "construida sin conexión (una imitación)"},
+		"mirror":             {"descargadas de un mirror que sirve imitaciones", "descargada de un mirror (una imitación)"},
+		results.Pulled:       {"descargadas de sus registros", "descargada"},
+		results.LocalOnly:    {"construidas o cargadas en local, no descargadas", "construida o cargada en local"},
+		results.Absent:       {"ya no presentes", "ya no presente"},
+	})
 }
 
-// provenanceNote says where the bases came from: all alike in one phrase,
-// else each with its own.
-func provenanceNote(r *results.Results, none, prefix string, all, each map[string]string, and string) string {
+// originNote says where the bases came from: all alike in one phrase (the
+// first of each pair), else each with its own (the second).
+func originNote(r *results.Results, none, prefix, and string, phrases map[string][2]string) string {
 	if len(r.Bases) == 0 {
 		return none
 	}
-	same := !slices.ContainsFunc(r.Bases, func(b results.Base) bool { return b.Provenance != r.Bases[0].Provenance })
-	if same {
-		return prefix + all[r.Bases[0].Provenance]
+	first := origin(r.Bases[0])
+	if !slices.ContainsFunc(r.Bases, func(b results.Base) bool { return origin(b) != first }) {
+		return prefix + phrases[first][0]
 	}
 	parts := make([]string, len(r.Bases))
 	for i, b := range r.Bases {
-		parts[i] = b.Ref + " " + each[b.Provenance]
+		parts[i] = b.Ref + " " + phrases[origin(b)][1]
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + and + parts[len(parts)-1]
 }

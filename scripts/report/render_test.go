@@ -155,7 +155,7 @@ func TestSummaryTable(t *testing.T) {
 			t.Errorf("summary row %q lacks %q", row, want)
 		}
 	}
-	if !r.Offline() || !strings.Contains(string(md), "BUILT OFFLINE") {
+	if !r.LookAlikes() || !strings.Contains(string(md), "Base images are LOOK-ALIKES") || !strings.Contains(string(md), "BUILT OFFLINE") {
 		t.Error("offline bases are not flagged")
 	}
 }

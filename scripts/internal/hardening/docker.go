@@ -142,7 +142,7 @@ func Observe(ctx context.Context, id string, eng dockercli.Engine) (Observed, er
 		}
 		o.MemLimit = mem[id].Limit
 	}
-	o.Kernel, o.NoKernel = readKernel(c.State.Pid, c.Path)
+	o.Kernel, o.NoKernel = readKernel(c.State.Pid, c.Path, eng.Limits)
 	return o, nil
 }
 
@@ -150,8 +150,10 @@ func Observe(ctx context.Context, id string, eng dockercli.Engine) (Observed, er
 // PID that docker inspect gives is the daemon's view: it names the server
 // here only if this machine's process of that PID runs the container's
 // program as the first process of its own PID namespace (NSpid: PID 1).
-// Docker Desktop's daemon, in a VM, fails that test.
-func readKernel(pid int, program string) (*Kernel, string) {
+// Docker Desktop's daemon, in a VM, fails that test. The cgroup's limit
+// files are read only when the engine uses cgroups: without, the process
+// sits in its user's cgroup, whose limits are not the container's.
+func readKernel(pid int, program string, cgroups bool) (*Kernel, string) {
 	const elsewhere = "the daemon does not run on this machine"
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil || pid <= 0 {
@@ -170,8 +172,11 @@ func readKernel(pid int, program string) (*Kernel, string) {
 	if len(k.UIDs) != 4 || len(k.GIDs) != 4 {
 		return nil, fmt.Sprintf("/proc/%d/status: Uid %q Gid %q", pid, k.Status["Uid"], k.Status["Gid"])
 	}
-	cgroup, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 	k.Cgroup = map[string]string{}
+	if !cgroups {
+		return k, ""
+	}
+	cgroup, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 	for f := range cgroupLimitFiles(string(cgroup)) {
 		if b, err := os.ReadFile(f); err == nil {
 			k.Cgroup[f] = strings.TrimSpace(string(b))

@@ -19,9 +19,9 @@ func (r *Results) Figures() map[string]string {
 	return f
 }
 
-// Offline reports whether any base image is an offline look-alike.
-func (r *Results) Offline() bool {
-	return slices.ContainsFunc(r.Bases, func(b Base) bool { return b.Provenance == BuiltOffline })
+// LookAlikes reports whether any base image is an offline look-alike.
+func (r *Results) LookAlikes() bool {
+	return slices.ContainsFunc(r.Bases, func(b Base) bool { return b.LookAlike })
 }
 
 // BaselineSize is the size of the baseline step.

@@ -50,10 +50,11 @@ type Host struct {
 	CPUs     int    `json:"cpus"`
 }
 
-// Provenance values of a base image.
+// Provenance values of a base image: where the image the engine holds came
+// from, as make bases recorded it (see BasesFile), else as the image shows.
 const (
-	Pulled       = "pulled"        // has a registry digest
-	BuiltOffline = "built-offline" // a look-alike from make offline-bases
+	Pulled       = "pulled"        // from a registry, or a mirror of it
+	BuiltOffline = "built-offline" // built here by make offline-bases
 	LocalOnly    = "local"         // neither: built or loaded locally
 	Absent       = "absent"        // not present locally any more
 )
@@ -64,6 +65,10 @@ type Base struct {
 	ID         string `json:"id,omitempty"`         // image ID
 	Provenance string `json:"provenance"`           // Pulled, BuiltOffline, LocalOnly or Absent
 	RepoDigest string `json:"repoDigest,omitempty"` // when Pulled
+	// LookAlike marks an image that make offline-bases built from Debian
+	// packages (by its label): built here, or pulled from a mirror that
+	// serves one. Its layers differ from the upstream image's.
+	LookAlike bool `json:"lookAlike,omitempty"`
 	// SizeBytes is the size of its layers in a step that starts with them;
 	// absent for a base that only builds.
 	SizeBytes int64    `json:"sizeBytes,omitempty"`
@@ -188,9 +193,6 @@ type Runtime struct {
 	// StartupNs: from invoking docker run to the first 200 on / at 127.0.0.1.
 	StartupNs       []int64 `json:"startupNs"`
 	StartupMedianNs int64   `json:"startupMedianNs"`
-	// StopNs: how long docker stop took (SIGTERM until the container exited).
-	StopNs       []int64 `json:"stopNs"`
-	StopMedianNs int64   `json:"stopMedianNs"`
 	// IdleMemoryBytes is the container's memory use after it answered,
 	// sampled once by docker stats (which rounds to 3 or 4 digits); absent
 	// on an engine without cgroups, whose docker stats shows the machine's.
