@@ -72,6 +72,7 @@ type config struct {
 	docs     bool   // out is the repository root: fill the READMEs' tables and the lessons' figures too
 	cacheDir string
 	fresh    bool
+	budget   bool // check the budgets only
 	verbose  bool
 	starts   int
 	load     time.Duration // load time per step in the hardened run; 0 skips it
@@ -142,6 +143,7 @@ func parseArgs(args []string, stepList string) (*config, error) {
 	fs.StringVar(&cfg.out, "out", root, "`directory` for RESULTS.md, results.json and results.svg; the READMEs' tables and the lessons' figures are refreshed only when it is the repository root")
 	fs.StringVar(&cfg.cacheDir, "cache", filepath.Join(root, ".cache", "report"), "cache `directory`")
 	fs.BoolVar(&cfg.fresh, "fresh", false, "ignore the cache and measure everything again")
+	fs.BoolVar(&cfg.budget, "budget", false, "check each step's image against its budget ("+sizeBudgets+" and STEP/.dive-ci), run nothing and write nothing")
 	fs.BoolVar(&cfg.verbose, "v", false, "print how long each measurement takes")
 	fs.IntVar(&cfg.starts, "starts", 3, "container starts per step for the runtime figures (0: skip them)")
 	fs.DurationVar(&cfg.load, "load", defaultLoad, "load-run `time` per step on the hardened container, split into rounds that alternate the steps (0: skip it)")
@@ -194,9 +196,15 @@ func report(ctx context.Context, cfg *config) error {
 		return err
 	}
 	for _, tool := range []struct{ name, path string }{{"dive", cfg.dive}, {"hadolint", cfg.hadolint}} {
-		if _, err := exec.LookPath(tool.path); err != nil {
+		if _, err := exec.LookPath(tool.path); err != nil && !(cfg.budget && tool.name == "hadolint") {
 			return fmt.Errorf("%s not found at %s: run make tools", tool.name, display(tool.path))
 		}
+	}
+	if cfg.budget {
+		if err := os.MkdirAll(cfg.cacheDir, 0o755); err != nil {
+			return err
+		}
+		return checkBudgets(ctx, cfg)
 	}
 	if cfg.docs {
 		if err := readmesReady(cfg.root); err != nil {

@@ -45,6 +45,10 @@ type layerStatic struct {
 // measure inspects, analyses and runs every selected step.
 func measure(ctx context.Context, cfg *config, eng dockercli.Engine) (*results.Results, error) {
 	start := time.Now()
+	budgets, err := readBudgets(cfg.fsys, cfg.steps)
+	if err != nil {
+		return nil, err
+	}
 	ts, err := newTargets(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -83,6 +87,7 @@ func measure(ctx context.Context, cfg *config, eng dockercli.Engine) (*results.R
 		if loads != nil {
 			s.Load = loads[i]
 		}
+		s.Budget = checkBudget(s, budgets[s.Name])
 		res.Steps = append(res.Steps, s)
 	}
 	baseSizes(res)
@@ -179,6 +184,9 @@ func analyse(ctx context.Context, cfg *config, ts []*target) error {
 		jobs = append(jobs, func(ctx context.Context) error { return wrap(t.s.Name, t.analyse(ctx, cfg, cache)) })
 	}
 	for _, t := range ts {
+		if cfg.budget {
+			break // budgets do not lint
+		}
 		jobs = append(jobs, func(ctx context.Context) error {
 			lint, err := runHadolint(ctx, cfg.hadolint, cfg.root, t.s.Dockerfile())
 			t.lint = lint
@@ -230,6 +238,37 @@ func imageFacts(img *archive.Image) fileFacts {
 
 // defaultPath is the PATH Docker gives a container whose image sets none.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// checkBudgets measures the images without running them, as make report
+// does (and from its cache), and checks each against its budget. It prints
+// one line per figure over budget, naming the step, the figure and the
+// limit, and fails if there is any.
+func checkBudgets(ctx context.Context, cfg *config) error {
+	budgets, err := readBudgets(cfg.fsys, cfg.steps)
+	if err != nil {
+		return err
+	}
+	ts, err := newTargets(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := analyse(ctx, cfg, ts); err != nil {
+		return err
+	}
+	over := 0
+	for _, t := range ts {
+		b := checkBudget(t.step(cfg.repo, nil), budgets[t.s.Name])
+		for _, o := range b.Over {
+			log.Printf("%s: %s", t.s.Name, o)
+			over++
+		}
+	}
+	if over > 0 {
+		return fmt.Errorf("%d figure(s) over budget: make the image leaner, or raise the budget where the line says", over)
+	}
+	log.Printf("every image is within its budget (%s; %s and each step's .dive-ci)", steps.Names(cfg.steps), sizeBudgets)
+	return nil
+}
 
 // wrap prefixes a non-nil error with the step's name.
 func wrap(name string, err error) error {

@@ -116,6 +116,18 @@ type Step struct {
 	// Load is the load run against the hardened container; absent with
 	// -load 0 or when the step did not serve under the flags.
 	Load *Load `json:"load,omitempty"`
+	// Budget is the step's budget and what of the image breaks it.
+	Budget *Budget `json:"budget,omitempty"`
+}
+
+// Budget is a step's budget (size-budgets.txt and the step's .dive-ci)
+// and what of its image breaks it.
+type Budget struct {
+	MaxSizeBytes   int64   `json:"maxSizeBytes"`
+	MinEfficiency  float64 `json:"minEfficiency"`
+	MaxWastedBytes int64   `json:"maxWastedBytes"` // -1: no limit
+	// Over says, one phrase each, what breaks the budget; empty within it.
+	Over []string `json:"over"`
 }
 
 // Layer is one filesystem layer, bottom first.
