@@ -37,7 +37,7 @@ func inspectBase(ctx context.Context, ref string, obtained map[string]results.Ob
 	if err != nil {
 		return results.Base{}, img, err
 	}
-	return baseFromImage(ref, img, obtained[ref], store), img, nil
+	return baseFromImage(ref, img, obtained[img.ID], store), img, nil
 }
 
 // baseFromImage classifies an inspected base image: by how make bases
@@ -48,7 +48,7 @@ func baseFromImage(ref string, img dockercli.Image, o results.Obtained, store st
 	b := results.Base{Ref: ref, ID: img.ID, Provenance: results.LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", ""),
 		LookAlike: img.Config.Labels[offlineLabel] == "true"}
 	switch {
-	case o.ID == img.ID:
+	case o.Provenance != "":
 		b.Provenance = o.Provenance
 	case b.LookAlike:
 		b.Provenance = results.BuiltOffline

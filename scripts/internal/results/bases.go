@@ -7,20 +7,21 @@ import (
 )
 
 // BasesFile is where make bases records how it obtained each base image,
-// relative to the repository root. An image's own metadata cannot say: the
-// containerd image store gives every image a registry digest, loaded and
-// imported ones too, and a look-alike pulled from a mirror carries the
-// label of the one built offline.
+// by image ID, relative to the repository root. An image's own metadata
+// cannot say: the containerd image store gives every image a registry
+// digest, loaded and imported ones too, and a look-alike pulled from a
+// mirror carries the label of the one built offline. Image IDs differ from
+// engine to engine, so one record serves them all.
 const BasesFile = ".cache/bases.json"
 
 // Obtained is how make bases obtained a base image.
 type Obtained struct {
-	ID         string `json:"id"`
+	Ref        string `json:"ref"`
 	Provenance string `json:"provenance"` // Pulled or BuiltOffline
 }
 
-// ReadObtained returns the record under root, by image reference; an empty
-// one when there is none yet.
+// ReadObtained returns the record under root, by image ID; an empty one
+// when there is none yet.
 func ReadObtained(root string) map[string]Obtained {
 	rec := map[string]Obtained{}
 	if b, err := os.ReadFile(filepath.Join(root, BasesFile)); err == nil {
@@ -29,10 +30,10 @@ func ReadObtained(root string) map[string]Obtained {
 	return rec
 }
 
-// RecordObtained adds how ref was obtained to the record under root.
-func RecordObtained(root, ref string, o Obtained) error {
+// RecordObtained adds how the image id was obtained to the record under root.
+func RecordObtained(root, id string, o Obtained) error {
 	rec := ReadObtained(root)
-	rec[ref] = o
+	rec[id] = o
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err

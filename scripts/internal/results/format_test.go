@@ -1,6 +1,8 @@
 package results
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -87,5 +89,24 @@ func TestLoadFormats(t *testing.T) {
 		if got := Int(n); got != want {
 			t.Errorf("Int(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestObtained(t *testing.T) {
+	root := t.TempDir()
+	if got := ReadObtained(root); len(got) != 0 {
+		t.Errorf("no record yet: %v", got)
+	}
+	for id, o := range map[string]Obtained{"sha256:a": {"golang:1.26-trixie", Pulled}, "sha256:b": {"debian:trixie-slim", BuiltOffline}} {
+		if err := RecordObtained(root, id, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ReadObtained(root); len(got) != 2 || got["sha256:a"].Provenance != Pulled || got["sha256:b"].Ref != "debian:trixie-slim" {
+		t.Errorf("ReadObtained = %v", got)
+	}
+	os.WriteFile(filepath.Join(root, BasesFile), []byte("not json"), 0o644)
+	if got := ReadObtained(root); len(got) != 0 {
+		t.Errorf("an unreadable record: %v, want none", got)
 	}
 }
