@@ -94,10 +94,11 @@ func TestHardeningServesUnderLimits(t *testing.T) {
 		// runs here, what the kernel shows. An engine without cgroups
 		// cannot enforce the limits: the check says so, and that is not
 		// the image's failure.
-		o, err := hardening.Observe(ctx, c.Name, te.engine)
+		obs, err := hardening.Observe(ctx, te.engine, c.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		o := obs[0]
 		limits := hardening.Limits(o)
 		if !te.engine.Limits && limits.Unenforced {
 			t.Logf("%s: %s", limits.Name, limits.Detail)
@@ -133,10 +134,11 @@ func TestNonRootUser(t *testing.T) {
 		// The daemon's view (docker top) and, when the daemon runs here,
 		// the kernel's (real, effective, saved and filesystem uids, mapped
 		// back through a rootless engine's user namespace): they must agree.
-		o, err := hardening.Observe(ctx, c.Name, te.engine)
+		obs, err := hardening.Observe(ctx, te.engine, c.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		o := obs[0]
 		nonRoot := hardening.NonRoot(o, img.Config.User)
 		if e.root {
 			if nonRoot.OK || !strings.HasPrefix(nonRoot.Detail, "runs as root") {

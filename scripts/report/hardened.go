@@ -91,18 +91,26 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 			go func() { h.slow <- hardening.Slowloris(ctx, h.c.URL) }()
 		}
 	}
+	// What the engine and the kernel say, once for both checks.
+	var serving []*hardenedHost
+	var names []string
 	for _, h := range hs {
-		if !h.serves {
-			continue
+		if h.serves {
+			serving = append(serving, h)
+			names = append(names, h.c.Name)
 		}
-		// What the engine and the kernel say, once for both checks.
-		if o, err := hardening.Observe(ctx, h.c.Name, eng); err != nil {
+	}
+	obs, err := hardening.Observe(ctx, eng, names...)
+	for i, h := range serving {
+		if err != nil {
 			h.add(hardening.Check{Name: hardening.NameNonRoot, Detail: err.Error()})
 			h.add(hardening.Skipped(hardening.NameLimits, "the server process could not be observed"))
 		} else {
-			h.add(hardening.NonRoot(o, h.user))
-			h.add(hardening.Limits(o))
+			h.add(hardening.NonRoot(obs[i], h.user))
+			h.add(hardening.Limits(obs[i]))
 		}
+	}
+	for _, h := range serving {
 		h.add(hardening.OversizedHeaders(ctx, h.c.URL))
 		h.add(hardening.UnknownPaths(ctx, h.c.URL))
 		h.add(hardening.OtherMethods(ctx, h.c.URL))

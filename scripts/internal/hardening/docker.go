@@ -122,28 +122,33 @@ type Kernel struct {
 	Cgroup map[string]string
 }
 
-// Observe learns what the checks judge of a running container: from the
-// engine, and from the kernel when the daemon provably runs here.
-func Observe(ctx context.Context, id string, eng dockercli.Engine) (Observed, error) {
-	c, err := inspect(ctx, id)
-	if err != nil {
-		return Observed{}, err
-	}
-	o := Observed{Engine: eng, HostConfig: c.HostConfig}
-	if out, err := dockercli.Output(ctx, "top", id, "-o", "pid,uid,comm"); err != nil {
-		o.TopErr = dockercli.Diagnose(err)
-	} else if o.TopUID, err = topUID(string(out)); err != nil {
-		return Observed{}, err
-	}
-	if eng.Limits {
-		mem, err := dockercli.Stats(ctx, id)
-		if err != nil {
-			return Observed{}, err
+// Observe learns what the checks judge of running containers: from the
+// engine, and from the kernel when the daemon provably runs here. One
+// docker stats call, which takes a second or two, samples them all.
+func Observe(ctx context.Context, eng dockercli.Engine, ids ...string) ([]Observed, error) {
+	mem := map[string]dockercli.MemUsage{}
+	if eng.Limits && len(ids) > 0 {
+		var err error
+		if mem, err = dockercli.Stats(ctx, ids...); err != nil {
+			return nil, err
 		}
-		o.MemLimit = mem[id].Limit
 	}
-	o.Kernel, o.NoKernel = readKernel(c.State.Pid, c.Path, eng.Limits)
-	return o, nil
+	obs := make([]Observed, len(ids))
+	for i, id := range ids {
+		c, err := inspect(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		o := Observed{Engine: eng, HostConfig: c.HostConfig, MemLimit: mem[id].Limit}
+		if out, err := dockercli.Output(ctx, "top", id, "-o", "pid,uid,comm"); err != nil {
+			o.TopErr = dockercli.Diagnose(err)
+		} else if o.TopUID, err = topUID(string(out)); err != nil {
+			return nil, err
+		}
+		o.Kernel, o.NoKernel = readKernel(c.State.Pid, c.Path, eng.Limits)
+		obs[i] = o
+	}
+	return obs, nil
 }
 
 // readKernel reads the server's /proc files, or says why it did not. The
