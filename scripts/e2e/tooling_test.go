@@ -428,7 +428,12 @@ func copyFile(t *testing.T, from, to string, mode fs.FileMode) {
 // run there can build a base image, and returns the copy's root.
 func copyRepo(t *testing.T, root, testdata string) string {
 	t.Helper()
-	dst := t.TempDir()
+	return copyRepoTo(t, root, testdata, t.TempDir())
+}
+
+// copyRepoTo is copyRepo into dst.
+func copyRepoTo(t *testing.T, root, testdata, dst string) string {
+	t.Helper()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
