@@ -146,7 +146,7 @@ func TestTooling(t *testing.T) {
 		}
 	}
 
-	// What dockercli.Diagnose says, through the e2e setup and preflight.
+	// What dockercli.Diagnose says, through the e2e setup and setup preflight.
 	const (
 		notInstalled = "docker is not installed: install Docker Engine with BuildKit"
 		notRunning   = "the Docker daemon is not running: start it"
@@ -181,7 +181,7 @@ func TestTooling(t *testing.T) {
 		{name: "make run/no permission on docker.sock", cmd: []string{"make", "run", "STEP=" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
 			want: "setup: " + noPermission},
 
-		// make build-% (in the copy: it runs scripts/ensure-bases.sh first).
+		// make build-% (in the copy: it runs setup bases first).
 		{name: "make build/unknown step", copy: true, cmd: []string{"make", "build-nope"}, wantCode: 2,
 			want: "make: unknown step 'nope': choose from " + names},
 		{name: "make build/unknown step, docker not installed", copy: true, cmd: []string{"make", "build-nope"}, env: []string{"PATH=" + noDocker}, wantCode: 2,
