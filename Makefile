@@ -41,6 +41,7 @@ MAKEFLAGS += --no-print-directory
 # The steps are the NN-name directories that hold a Dockerfile.
 ALL_STEPS := $(patsubst %/Dockerfile,%,$(wildcard [0-9][0-9]-*/Dockerfile))
 SETUP := "$(BIN)/setup"
+WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 
 export IMAGE OFFLINE BIN DIVE_VERSION HADOLINT_VERSION ACTIONLINT_VERSION STEPS GO DOCKER
 
@@ -101,7 +102,7 @@ lint: $(BIN)/setup ## Lint the Dockerfiles with hadolint, the shell scripts with
 	@$(SETUP) tools hadolint shellcheck actionlint
 	"$(BIN)/hadolint" $(addsuffix /Dockerfile,$(ALL_STEPS))
 	"$(BIN)/shellcheck" scripts/*.sh .ci/run
-	$(if $(wildcard .github/workflows/*.yml .github/workflows/*.yaml),"$(BIN)/actionlint")
+	$(if $(WORKFLOWS),"$(BIN)/actionlint" $(WORKFLOWS))
 
 .PHONY: e2e
 e2e: $(BIN)/setup ## Build every image with no network, then run and measure them end to end.
