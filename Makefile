@@ -23,24 +23,27 @@ RUN_FLAGS ?= -p 127.0.0.1:$(PORT):$(PORT)
 STEPS ?=
 # OFFLINE=1 never contacts a registry: missing base images are built from Debian packages.
 OFFLINE ?=
-# Pinned tools, installed into $(BIN) by `make tools`.
-BIN ?= $(CURDIR)/bin
+# Pinned tools, installed into $(BIN) by `make tools`. BIN is relative to the
+# checkout, so that a checkout path with a space in it works.
+BIN ?= bin
 DIVE_VERSION ?= v0.13.1
 HADOLINT_VERSION ?= 2.14.0
+ACTIONLINT_VERSION ?= v1.7.12
 GO ?= go
 DOCKER ?= docker
 
-# Strict shell: a failing command in a pipeline fails the recipe.
-SHELL := bash
-.SHELLFLAGS := -euo pipefail -c
+# Every recipe line is one command, or commands joined by && and ||, so that
+# it fails when a command fails under any make and shell: GNU Make 3.81
+# (macOS) ignores .SHELLFLAGS. scripts/setup holds the logic.
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
 # The steps are the NN-name directories that hold a Dockerfile.
 ALL_STEPS := $(patsubst %/Dockerfile,%,$(wildcard [0-9][0-9]-*/Dockerfile))
+SETUP := "$(BIN)/setup"
+WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 
-export IMAGE OFFLINE BIN DIVE_VERSION HADOLINT_VERSION STEPS
-export BIN_DIR := $(BIN)
+export IMAGE OFFLINE BIN DIVE_VERSION HADOLINT_VERSION ACTIONLINT_VERSION STEPS GO DOCKER
 
 ##@ Workshop
 
@@ -51,6 +54,11 @@ help: ## Show this list of targets.
 	  /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@printf '\nSteps: %s\n' "$(ALL_STEPS)"
 
+.PHONY: prepare
+prepare: all $(BIN)/setup ## Before the workshop, at home: get the base images, dive and hadolint, build every step, and say how much disk it took.
+	@$(SETUP) tools dive hadolint
+	@$(SETUP) ready
+
 .PHONY: all
 all: $(addprefix build-,$(ALL_STEPS)) ## Build every step's image, tagged IMAGE:step (01-single-stage … 04-scratch-static).
 
@@ -60,21 +68,21 @@ $(addprefix build-,$(ALL_STEPS)): build-%: bases buildx
 
 # Any other build-NAME says why NAME is not a step, before touching Docker.
 build-%: ## Build one step, e.g. make build-04-scratch-static.
-	@if [[ -d "$*" && "$*" =~ ^[0-9][0-9]- ]]; then echo "make: $*/Dockerfile is missing: restore it (git checkout -- $*/Dockerfile)" >&2; \
-	  else echo "make: unknown step '$*': choose from $(ALL_STEPS)" >&2; fi; exit 2
+	@echo "make: $(if $(wildcard $*/main.go),$*/Dockerfile is missing: restore it (git checkout -- $*/Dockerfile),unknown step '$*': choose from $(ALL_STEPS))" >&2; exit 2
 
 .PHONY: run
-run: $(BIN)/preflight ## Serve one step on http://127.0.0.1:8080 (make run STEP=02-multi-stage PORT=8081); Ctrl-C stops it.
+run: $(BIN)/setup ## Serve one step on http://127.0.0.1:8080 (make run STEP=02-multi-stage PORT=8081); Ctrl-C stops it.
 	@test -f "$(STEP)/Dockerfile" || { echo "make: unknown STEP '$(STEP)': choose from $(ALL_STEPS)" >&2; exit 2; }
-	@$(BIN)/preflight
+	@$(SETUP) preflight
 	@$(DOCKER) image inspect $(IMAGE):$(STEP) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(STEP) is missing: run make all (or make build-$(STEP))" >&2; exit 1; }
 	$(DOCKER) run --rm --label lean-go-images.managed=true $(RUN_FLAGS) -e PORT=$(PORT) \
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(STEP)
 
 .PHONY: report
 # With `make all report`, even under -j2, measure only once the builds are done.
-report: tools $(BIN)/report | $(filter all,$(MAKECMDGOALS)) ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
-	@$(BIN)/report -image $(IMAGE) -dive $(BIN)/dive -hadolint $(BIN)/hadolint
+report: $(BIN)/setup $(BIN)/report | $(filter all,$(MAKECMDGOALS)) ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
+	@$(SETUP) tools dive hadolint
+	@"$(BIN)/report" -image $(IMAGE) -dive "$(BIN)/dive" -hadolint "$(BIN)/hadolint"
 
 ##@ Quality
 
@@ -90,56 +98,51 @@ unit: ## Run the Go unit tests (no Docker needed).
 	$(GO) test -count=1 ./...
 
 .PHONY: lint
-lint: tools ## Lint every Dockerfile with hadolint and every shell script with shellcheck.
-	$(BIN)/hadolint $(addsuffix /Dockerfile,$(ALL_STEPS))
-	shellcheck scripts/*.sh .ci/run
+lint: $(BIN)/setup ## Lint the Dockerfiles with hadolint, the shell scripts with shellcheck, and the workflows with actionlint.
+	@$(SETUP) tools hadolint shellcheck actionlint
+	"$(BIN)/hadolint" $(addsuffix /Dockerfile,$(ALL_STEPS))
+	"$(BIN)/shellcheck" scripts/*.sh .ci/run
+	$(if $(WORKFLOWS),"$(BIN)/actionlint" $(WORKFLOWS))
 
 .PHONY: e2e
-e2e: ## Build every image with no network, then run and measure them end to end.
+e2e: $(BIN)/setup ## Build every image with no network, then run and measure them end to end.
 	$(MAKE) all BUILD_NETWORK=none
+	@$(SETUP) tools dive hadolint
 	$(GO) test -count=1 -v -tags e2e -timeout 15m ./scripts/e2e/
 
 ##@ Setup
 
 .PHONY: tools
-tools: ## Install the pinned dive and hadolint into ./bin, and shellcheck, if missing.
-	@scripts/tools.sh
+tools: $(BIN)/setup ## Install the pinned dive, hadolint and actionlint into ./bin (no root needed), and check for shellcheck.
+	@$(SETUP) tools dive hadolint actionlint shellcheck
 
 .PHONY: bases
-bases: ## Make sure every base image exists: local, else pulled, else built offline.
-	@scripts/ensure-bases.sh
+bases: $(BIN)/setup ## Make sure every base image exists: local, else pulled, else built offline.
+	@$(SETUP) bases
 
 .PHONY: buildx
-buildx: $(BIN)/preflight ## Check that Docker can build with BuildKit (the buildx plugin).
-	@$(BIN)/preflight -buildx
+buildx: $(BIN)/setup ## Check that Docker can build with BuildKit (the buildx plugin).
+	@$(SETUP) preflight -buildx
 
 .PHONY: offline-bases
-offline-bases: ## Build look-alike base images from Debian packages, tagged with the upstream names.
+offline-bases: ## Build look-alike base images from Debian packages, tagged with the upstream names (Linux, root).
 	scripts/offline-bases.sh
 
 # The project's own Go commands, built into $(BIN); go build is quick when
 # nothing changed, and a built command fails with its own line only.
-GO_CMDS := preflight report
+GO_CMDS := setup report
 .PHONY: $(addprefix $(BIN)/,$(GO_CMDS))
 $(addprefix $(BIN)/,$(GO_CMDS)): $(BIN)/%:
-	@$(GO) build -o $@ ./scripts/$*
-
-# remove-listed runs $(1) to list IDs, removes them with docker $(2) -f, and
-# says how many $(3) it removed.
-define remove-listed
-	@ids="$$($(1))"; \
-	  if [[ -n "$$ids" ]]; then $(DOCKER) $(2) -f $$ids >/dev/null; echo "removed $$(wc -w <<<"$$ids") $(3)"; fi
-endef
+	@$(GO) build -o "$@" ./scripts/$*
 
 .PHONY: clean
-clean: clean-containers ## Remove this project's images and containers (found by label), and nothing else.
-	$(call remove-listed,$(DOCKER) images -q --filter label=lean-go-images.step | sort -u,rmi,image(s))
+clean: $(BIN)/setup ## Remove this project's images and containers (found by label), and nothing else.
+	@$(SETUP) clean
 
 .PHONY: clean-containers
-clean-containers: ## Remove containers the tooling started and left behind (found by label).
-	$(call remove-listed,$(DOCKER) ps -aq --filter label=lean-go-images.managed=true,rm,container(s))
+clean-containers: $(BIN)/setup ## Remove containers the tooling started and left behind (found by label).
+	@$(SETUP) clean -containers
 
-# Step images inherit the offline-base label from their base: keep those.
 .PHONY: clean-bases
-clean-bases: ## Remove the base images that offline-bases built (found by label).
-	$(call remove-listed,comm -23 <($(DOCKER) images -q --filter label=lean-go-images.offline-base=true | sort -u) <($(DOCKER) images -q --filter label=lean-go-images.step | sort -u),rmi,image(s))
+clean-bases: $(BIN)/setup ## Remove the base images that offline-bases built (found by label).
+	@$(SETUP) clean -bases

@@ -18,9 +18,8 @@
 # lean-go-images.offline-base.source=debian-trixie so that reports can tell an
 # offline look-alike from the real upstream image.
 #
-# Usage: scripts/offline-bases.sh [--list] [IMAGE...]
+# Usage: scripts/offline-bases.sh [IMAGE...]
 #   No IMAGE builds all three. An image that already exists locally is kept.
-#   --list prints the image names this script can build and exits.
 #
 # Needs: root, a running Docker daemon, debootstrap, a Debian mirror that
 # serves trixie (DEBIAN_MIRROR, else the machine's apt sources) and, for the
@@ -543,7 +542,7 @@ EOF
 # Prints the usage line.
 #######################################
 usage() {
-  echo "usage: $0 [--list] [IMAGE...]   (IMAGE one of: ${ALL_IMAGES[*]})"
+  echo "usage: $0 [IMAGE...]   (IMAGE one of: ${ALL_IMAGES[*]})"
 }
 
 main() {
@@ -552,10 +551,6 @@ main() {
     case "$1" in
       -h | --help)
         usage
-        return 0
-        ;;
-      --list)
-        printf '%s\n' "${ALL_IMAGES[@]}"
         return 0
         ;;
       -*)

