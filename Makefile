@@ -21,6 +21,10 @@ PORT ?= 8080
 RUN_FLAGS ?= -p 127.0.0.1:$(PORT):$(PORT)
 # Comma-separated subset of steps for `make report` (default: all).
 STEPS ?=
+# Where `make report` writes RESULTS.md, results.json and results.svg. Only
+# when it is the checkout itself does it also fill the READMEs' tables and
+# the lessons' figures: OUT=/tmp/x leaves every tracked file as it is.
+OUT ?= .
 # OFFLINE=1 never contacts a registry: missing base images are built from Debian packages.
 OFFLINE ?=
 # Pinned tools, installed into $(BIN) by `make tools`. BIN is relative to the
@@ -80,14 +84,19 @@ run: $(BIN)/setup ## Serve one step on http://127.0.0.1:8080 (make run STEP=02-m
 
 .PHONY: report
 # With `make all report`, even under -j2, measure only once the builds are done.
-report: $(BIN)/setup $(BIN)/report | $(filter all,$(MAKECMDGOALS)) ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
+report: $(BIN)/setup $(BIN)/report | $(filter all,$(MAKECMDGOALS)) ## Measure every built image; write RESULTS.md, results.json, results.svg, the READMEs' tables and the lessons' figures (OUT=dir: only the first three, there).
 	@$(SETUP) tools dive hadolint
-	@"$(BIN)/report" -image $(IMAGE) -dive "$(BIN)/dive" -hadolint "$(BIN)/hadolint"
+	@"$(BIN)/report" -image $(IMAGE) -dive "$(BIN)/dive" -hadolint "$(BIN)/hadolint" -out "$(OUT)"
+
+.PHONY: budget
+budget: $(BIN)/setup $(BIN)/report | $(filter all e2e,$(MAKECMDGOALS)) ## Check every built image against its budget: size-budgets.txt and each step's .dive-ci.
+	@$(SETUP) tools dive
+	@"$(BIN)/report" -budget -image $(IMAGE) -dive "$(BIN)/dive"
 
 ##@ Quality
 
 .PHONY: test
-test: vet unit lint e2e ## Run everything CI runs: vet, unit tests, lint, and end-to-end tests on the real images.
+test: vet unit lint e2e budget ## Run everything CI runs: vet, unit tests, lint, end-to-end tests on the real images, and their budgets.
 
 .PHONY: vet
 vet: ## Run go vet on all Go code, end-to-end tests included.

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/results"
 	"lean-go-images/scripts/internal/steps"
 )
 
@@ -122,6 +123,9 @@ func bases(ctx context.Context) error {
 		cancel()
 		switch {
 		case err == nil:
+			if err := record(ctx, ref, results.Pulled); err != nil {
+				return err
+			}
 			continue
 		case errors.Is(pctx.Err(), context.DeadlineExceeded):
 			err = fmt.Errorf("no answer within %v, PULL_TIMEOUT", timeout)
@@ -144,7 +148,22 @@ func bases(ctx context.Context) error {
 	if cmd.Run() != nil {
 		return errQuiet
 	}
+	for _, ref := range failed {
+		if err := record(ctx, ref, results.BuiltOffline); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// record notes how the image ref was obtained, for make report (see
+// results.BasesFile): the image alone cannot tell.
+func record(ctx context.Context, ref, provenance string) error {
+	img, err := dockercli.InspectImage(ctx, ref)
+	if err == nil {
+		err = results.RecordObtained(".", img.ID, results.Obtained{Ref: ref, Provenance: provenance})
+	}
+	return err
 }
 
 // images returns the images the steps build FROM, once each, sorted, and

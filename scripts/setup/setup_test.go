@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"log"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"lean-go-images/scripts/internal/dockercli"
+	"lean-go-images/scripts/internal/results"
 )
 
 const (
@@ -39,7 +41,8 @@ func newFake(t *testing.T) fake {
 		"02-b/Dockerfile": "FROM " + golang + " AS build\nFROM " + distroles + "\n",
 		"03-c/Dockerfile": "FROM scratch\n",
 		"scripts/offline-bases.sh": "#!/bin/sh\necho \"$*\" >>\"$FAKE_STATE/offline-bases\"\n" +
-			"if [ -f \"$FAKE_STATE/offline-fails\" ]; then echo 'offline-bases: must run as root' >&2; exit 1; fi\n",
+			"if [ -f \"$FAKE_STATE/offline-fails\" ]; then echo 'offline-bases: must run as root' >&2; exit 1; fi\n" +
+			"for i; do echo '[{\"Id\":\"sha256:built\"}]' >\"$FAKE_STATE/image-$(echo \"$i\" | tr '/:' '__')\"; done\n",
 	}
 	for name, text := range files {
 		write(t, filepath.Join(root, name), text, 0o755)
@@ -171,6 +174,20 @@ func TestBases(t *testing.T) {
 			}
 			if got := strings.Join(f.lines("", "offline-bases"), "|"); got != tt.wantBuild {
 				t.Errorf("offline-bases.sh ran with %q, want %q", got, tt.wantBuild)
+			}
+			// What make report reads to tell a pulled base from a built one.
+			want := map[string]results.Obtained{}
+			for _, ref := range tt.wantPull {
+				if !strings.HasPrefix(ref, "gcr.io/") && tt.sleep == "" {
+					want["sha256:pulled"] = results.Obtained{Ref: ref, Provenance: results.Pulled}
+				}
+			}
+			if tt.wantBuild != "" && tt.wantErr == "" {
+				last := strings.Fields(tt.wantBuild)
+				want["sha256:built"] = results.Obtained{Ref: last[len(last)-1], Provenance: results.BuiltOffline}
+			}
+			if got := results.ReadObtained("."); !maps.Equal(got, want) {
+				t.Errorf("recorded %v, want %v", got, want)
 			}
 		})
 	}
