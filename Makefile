@@ -15,6 +15,9 @@ IMAGE ?= lean-go-images
 BUILD_NETWORK ?= none
 # Extra flags for every docker buildx build, e.g. --no-cache.
 DOCKER_BUILD_FLAGS ?=
+# Platform to build for, e.g. linux/arm64 (make build-04-scratch-static PLATFORM=linux/arm64);
+# empty: the Docker daemon's own platform, the native build.
+PLATFORM ?=
 # Step that `make run` starts, the port it serves on, and how it is reached.
 STEP ?= 04-scratch-static
 PORT ?= 8080
@@ -56,7 +59,7 @@ all: $(addprefix build-,$(ALL_STEPS)) ## Build every step's image, tagged IMAGE:
 
 .PHONY: $(addprefix build-,$(ALL_STEPS))
 $(addprefix build-,$(ALL_STEPS)): build-%: bases buildx
-	$(DOCKER) buildx build --load --network=$(BUILD_NETWORK) $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
+	$(DOCKER) buildx build --load --network=$(BUILD_NETWORK)$(if $(PLATFORM), --platform=$(PLATFORM)) $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
 
 # Any other build-NAME says why NAME is not a step, before touching Docker.
 build-%: ## Build one step, e.g. make build-04-scratch-static.
