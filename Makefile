@@ -74,6 +74,10 @@ run: $(BIN)/preflight ## Serve one step on http://127.0.0.1:8080 (make run STEP=
 	$(DOCKER) run --rm --label lean-go-images.managed=true $(RUN_FLAGS) -e PORT=$(PORT) \
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(STEP)
 
+.PHONY: explore
+explore: tools ## Open dive on one step's image to see where its bytes are (make explore STEP=01-single-stage); Ctrl-C quits.
+	@$(GO) build -o "$(BIN)/explore" ./scripts/explore && "$(BIN)/explore" -image "$(IMAGE)" -dive "$(BIN)/dive" "$(STEP)"
+
 .PHONY: report
 # With `make all report`, even under -j2, measure only once the builds are done.
 report: tools $(BIN)/report | $(filter all,$(MAKECMDGOALS)) ## Measure every built image; write RESULTS.md, results.json, results.svg and the README table.
