@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/steps"
@@ -69,8 +70,10 @@ func main() {
 // explore saves the step's image to an archive and runs dive on it.
 func explore(root string, v steps.Step, repo, dive string) error {
 	// Ctrl-C during docker save stops it and removes the archive. Once dive
-	// runs, it reads Ctrl-C as a key itself.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// runs, it reads Ctrl-C as a key itself. A closed terminal (SIGHUP) does
+	// not end dive, so explore passes it on as SIGTERM, then removes the
+	// archive.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if _, err := dockercli.Check(ctx); err != nil {
 		return err
@@ -100,14 +103,16 @@ func explore(root string, v steps.Step, repo, dive string) error {
 		}
 		return err
 	}
-	cmd := exec.Command(dive, "--source", "docker-archive", archive)
+	cmd := exec.CommandContext(ctx, dive, "--source", "docker-archive", archive)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	// CI=true would make dive check its CI rules instead of opening its view.
 	cmd.Env = append(os.Environ(), "CI=false")
 	if err := cmd.Run(); errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("dive not found at %s: run make tools", dive)
-	} else if err != nil {
+	} else if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("dive failed on %s: %v", ref, err)
 	}
 	return nil
