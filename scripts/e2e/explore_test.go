@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -36,8 +37,19 @@ func startScreen(t *testing.T, dir, command string) *screen {
 	tmp := t.TempDir()
 	s := &screen{t: t, socket: filepath.Join(tmp, "tmux.sock"), status: filepath.Join(tmp, "status")}
 	line := fmt.Sprintf("cd %s && %s; echo $? > %s", shellQuote(dir), command, shellQuote(s.status))
-	s.tmux("new-session", "-d", "-x", strconv.Itoa(screenCols), "-y", strconv.Itoa(screenRows), line)
-	t.Cleanup(func() { exec.Command("tmux", "-f", "/dev/null", "-S", s.socket, "kill-server").Run() })
+	pid, err := strconv.Atoi(strings.TrimSpace(s.tmux("new-session", "-d", "-P", "-F", "#{pane_pid}",
+		"-x", strconv.Itoa(screenCols), "-y", strconv.Itoa(screenRows), line)))
+	if err != nil {
+		t.Fatalf("tmux printed no pane PID: %v", err)
+	}
+	t.Cleanup(func() {
+		// A command still running (a failed test) gets SIGTERM, its whole
+		// process group: killing tmux alone would leave dive running.
+		if syscall.Kill(-pid, syscall.SIGTERM) == nil {
+			time.Sleep(2 * time.Second)
+		}
+		exec.Command("tmux", "-f", "/dev/null", "-S", s.socket, "kill-server").Run()
+	})
 	return s
 }
 
