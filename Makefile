@@ -15,6 +15,9 @@ IMAGE ?= lean-go-images
 BUILD_NETWORK ?= none
 # Extra flags for every docker buildx build, e.g. --no-cache.
 DOCKER_BUILD_FLAGS ?=
+# Platform to build for, e.g. linux/arm64 (make build-04-scratch-static PLATFORM=linux/arm64);
+# empty: the Docker daemon's own platform, the native build.
+PLATFORM ?=
 # Step that `make run` starts, the port it serves on, and how it is reached.
 STEP ?= 04-scratch-static
 PORT ?= 8080
@@ -68,7 +71,7 @@ all: $(addprefix build-,$(ALL_STEPS)) ## Build every step's image, tagged IMAGE:
 
 .PHONY: $(addprefix build-,$(ALL_STEPS))
 $(addprefix build-,$(ALL_STEPS)): build-%: bases buildx
-	$(DOCKER) buildx build --load --network=$(BUILD_NETWORK) $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
+	$(DOCKER) buildx build --load --network=$(BUILD_NETWORK)$(if $(PLATFORM), --platform=$(PLATFORM)) $(DOCKER_BUILD_FLAGS) -f $*/Dockerfile -t $(IMAGE):$* .
 
 # Any other build-NAME says why NAME is not a step, before touching Docker.
 build-%: ## Build one step, e.g. make build-04-scratch-static.
@@ -81,6 +84,10 @@ run: $(BIN)/setup ## Serve one step on http://127.0.0.1:8080 (make run STEP=02-m
 	@$(DOCKER) image inspect $(IMAGE):$(STEP) >/dev/null 2>&1 || { echo "make: image $(IMAGE):$(STEP) is missing: run make all (or make build-$(STEP))" >&2; exit 1; }
 	$(DOCKER) run --rm --label lean-go-images.managed=true $(RUN_FLAGS) -e PORT=$(PORT) \
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(STEP)
+
+.PHONY: explore
+explore: tools ## Open dive on one step's image to see where its bytes are (make explore STEP=01-single-stage); Ctrl-C quits.
+	@$(GO) build -o "$(BIN)/explore" ./scripts/explore && "$(BIN)/explore" -image "$(IMAGE)" -dive "$(BIN)/dive" "$(STEP)"
 
 .PHONY: report
 # With `make all report`, even under -j2, measure only once the builds are done.

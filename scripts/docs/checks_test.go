@@ -244,7 +244,7 @@ var (
 	autolink = regexp.MustCompile(`^<[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*>$`)
 	// allowedComment lists the only HTML the READMEs may hold: the markers.
 	allowedComment = regexp.MustCompile(`^(?:` + regexp.QuoteMeta(docnums.ResultsBegin) + `|` + regexp.QuoteMeta(docnums.ResultsEnd) +
-		`|<!-- (?:diff:[0-9]{2}-[a-z0-9-]+|/diff|num:[a-z0-9_-]+:[0-9]{2}-[a-z0-9-]+|/num) -->)$`)
+		`|<!-- (?:diff:[0-9]{2}-[a-z0-9-]+|/diff|num:[a-z0-9_-]+:[0-9]{2}-[a-z0-9-]+|/num|output:[a-z0-9][a-z0-9-]*|/output) -->)$`)
 )
 
 // tableCells counts the cells of a table row: pipes split cells unless
@@ -291,7 +291,7 @@ func checkRender(name, text string) []string {
 			if autolink.MatchString(tag) || allowedComment.MatchString(tag) {
 				continue
 			}
-			add(l.N, "raw HTML %q: only the <!-- results/diff/num --> markers are allowed", tag)
+			add(l.N, "raw HTML %q: only the <!-- results/diff/num/output --> markers are allowed", tag)
 		}
 		// Tables: a header row, a delimiter row, then rows of the same width.
 		if strings.HasPrefix(strings.TrimSpace(prose), "|") {
@@ -433,6 +433,41 @@ func checkDiffs(fsys fs.FS, steps []string, name string) (problems []string, upd
 	return append(problems, stale...), strings.Join(lines, "\n")
 }
 
+// ---- captured outputs ----
+
+// An outputBlock is a real output a lesson shows, between
+// <!-- output:NAME --> and <!-- /output -->, right around a ```text fence.
+// The e2e test that produces NAME from the real images checks it, and
+// rewrites it with -update (scripts/e2e/output_test.go).
+type outputBlock struct {
+	Name, Body string
+}
+
+var (
+	outputRe  = regexp.MustCompile("(?ms)^<!-- output:([a-z0-9][a-z0-9-]*) -->\n```text\n(.*?)^```\n<!-- /output -->$")
+	outputTag = regexp.MustCompile(`<!-- /?output\b`)
+)
+
+// outputBlocks returns the output blocks of a text, and a problem for each
+// output marker in its prose that is not part of a well-formed block.
+func outputBlocks(name, text string) ([]outputBlock, []string) {
+	var blocks []outputBlock
+	markerLines := map[int]bool{} // the marker lines of well-formed blocks
+	for _, m := range outputRe.FindAllStringSubmatchIndex(text, -1) {
+		blocks = append(blocks, outputBlock{Name: text[m[2]:m[3]], Body: text[m[4]:m[5]]})
+		markerLines[strings.Count(text[:m[0]], "\n")+1] = true
+		markerLines[strings.Count(text[:m[1]], "\n")+1] = true
+	}
+	var problems []string
+	lines, _ := parseLines(text)
+	for _, l := range proseLines(lines) {
+		if outputTag.MatchString(l.Text) && !markerLines[l.N] {
+			problems = append(problems, fmt.Sprintf("%s:%d: an output marker outside a block: want <!-- output:NAME -->, then at once a ```text fence, its closing ``` and <!-- /output -->", name, l.N))
+		}
+	}
+	return blocks, problems
+}
+
 // ---- measured figures ----
 
 // placeholder is what a num marker holds before anything was measured.
@@ -482,7 +517,8 @@ func twinName(name string) string {
 }
 
 // outline returns what must agree between the two languages of a page: the
-// heading levels in order, the diff blocks, and the num marker keys.
+// heading levels in order, the diff and output blocks, and the num marker
+// keys.
 func outline(text string) (levels []int, diffs []string, nums []string) {
 	lines, _ := parseLines(text)
 	for _, h := range headings(lines) {
@@ -491,6 +527,10 @@ func outline(text string) (levels []int, diffs []string, nums []string) {
 	blocks, _ := diffBlocks("", text)
 	for _, b := range blocks {
 		diffs = append(diffs, b.Name+"\n"+b.Body)
+	}
+	outputs, _ := outputBlocks("", text)
+	for _, b := range outputs {
+		diffs = append(diffs, "output:"+b.Name+"\n"+b.Body)
 	}
 	ms, _ := docnums.Find(text)
 	for _, m := range ms {
@@ -527,7 +567,7 @@ func checkTwins(fsys fs.FS, en string) []string {
 		problems = append(problems, fmt.Sprintf("%s and %s have different sections: heading levels %v vs %v", en, es, l1, l2))
 	}
 	if !slices.Equal(d1, d2) {
-		problems = append(problems, fmt.Sprintf("%s and %s show different diffs", en, es))
+		problems = append(problems, fmt.Sprintf("%s and %s show different diffs or outputs", en, es))
 	}
 	if !slices.Equal(n1, n2) {
 		problems = append(problems, fmt.Sprintf("%s and %s quote different figures: %v vs %v", en, es, n1, n2))

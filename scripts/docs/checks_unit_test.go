@@ -217,7 +217,7 @@ func TestCheckRender(t *testing.T) {
 		{"no delimiter", "| a | b |\n| 1 | 2 |\n", []string{"1: a line starting with | that is not part of a table"}},
 		{"raw html", "a <br> b <details>\n", []string{`1: raw HTML "<br>"`, `1: raw HTML "<details>"`}},
 		{"other comment", "<!-- TODO -->\n", []string{`raw HTML "<!-- TODO -->"`}},
-		{"markers", "<!-- results:begin -->\n<!-- results:end -->\n<!-- diff:02-b -->\n<!-- /diff -->\n", nil},
+		{"markers", "<!-- results:begin -->\n<!-- results:end -->\n<!-- diff:02-b -->\n<!-- /diff -->\n<!-- output:dive-01-a -->\n<!-- /output -->\n", nil},
 		{"marker misspelt", "<!-- results:ends -->\n<!--results:begin-->\n", []string{`1: raw HTML "<!-- results:ends -->"`, `2: raw HTML "<!--results:begin-->"`}},
 		{"html in code is fine", "`<br>`\n```html\n<b>x</b>\n```\n", nil},
 		{"tilde fence", "~~~\n```\n~~~\n", nil},
@@ -351,6 +351,9 @@ func TestCheckTwins(t *testing.T) {
 		{"no link back", en, strings.Replace(es, "[English](README.md)", "", 1), []string{"README.es.md: does not link to its translation README.md"}},
 		{"section missing", en, strings.Replace(es, "## Siguiente\n", "", 1), []string{"different sections"}},
 		{"figure missing", en, strings.Replace(es, "<!-- num:size:01-a -->1 MB<!-- /num -->", "1 MB", 1), []string{"quote different figures"}},
+		{"same output", en + outputMD("x\n"), es + outputMD("x\n"), nil},
+		{"output differs", en + outputMD("x\n"), es + outputMD("y\n"), []string{"show different diffs or outputs"}},
+		{"output missing", en + outputMD("x\n"), es, []string{"show different diffs or outputs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -410,5 +413,37 @@ func TestIsTableDelimiter(t *testing.T) {
 		if isTableDelimiter(line) {
 			t.Errorf("isTableDelimiter(%q) = true, want false", line)
 		}
+	}
+}
+// outputMD is a well-formed output block named run holding body.
+func outputMD(body string) string {
+	return "<!-- output:run -->\n```text\n" + body + "```\n<!-- /output -->\n"
+}
+
+func TestOutputBlocks(t *testing.T) {
+	tests := []struct {
+		name, md string
+		blocks   []outputBlock
+		want     []string
+	}{
+		{"one", "# T\n\n" + outputMD("a\n\nb\n"), []outputBlock{{"run", "a\n\nb\n"}}, nil},
+		{"empty", outputMD(""), []outputBlock{{"run", ""}}, nil},
+		{"two", outputMD("a\n") + "text\n" + strings.Replace(outputMD("b\n"), "run", "other-1", 1), []outputBlock{{"run", "a\n"}, {"other-1", "b\n"}}, nil},
+		{"blank before the fence", "<!-- output:run -->\n\n```text\na\n```\n<!-- /output -->\n", nil,
+			[]string{"R.md:1: an output marker outside a block", "R.md:6: an output marker"}},
+		{"not a text fence", strings.Replace(outputMD("a\n"), "```text", "```sh", 1), nil,
+			[]string{"R.md:1: an output marker outside a block", "R.md:5: an output marker"}},
+		{"never closed", "x\n<!-- output:run -->\n```text\na\n```\n", nil, []string{"R.md:2: an output marker outside a block"}},
+		{"stray close", "<!-- /output -->\n", nil, []string{"R.md:1: an output marker outside a block"}},
+		{"named in code", "Write `<!-- output:NAME -->` then:\n```md\n<!-- /output -->\n```\n", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			blocks, problems := outputBlocks("R.md", tt.md)
+			if !slices.Equal(blocks, tt.blocks) {
+				t.Errorf("blocks = %q, want %q", blocks, tt.blocks)
+			}
+			wantProblems(t, problems, tt.want...)
+		})
 	}
 }

@@ -212,6 +212,8 @@ func TestLessons(t *testing.T) {
 		problems, text := checkDiffs(fsys, steps, n)
 		blocks, _ := diffBlocks(n, text)
 		diffs += len(blocks)
+		_, p := outputBlocks(n, text)
+		problems = append(problems, p...)
 		if values != nil {
 			var p []string
 			p, text = checkNums(n, text, values)

@@ -1,0 +1,137 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"lean-go-images/scripts/internal/docnums"
+)
+
+// The lessons show real outputs (a dive screen, a docker history, an error,
+// a debugging session) in blocks that name what produced them:
+//
+//	<!-- output:NAME -->
+//	```text
+//	...
+//	```
+//	<!-- /output -->
+//
+// The test that produces NAME's output from the real images compares it
+// with every block of that name, in both languages, and -update rewrites
+// the blocks with it instead:
+//
+//	go test -tags e2e ./scripts/e2e -run 'TestExplore|TestHistory|TestCrossPlatform|TestDebugContainer' -update
+var update = flag.Bool("update", false, "rewrite the lessons' <!-- output:NAME --> blocks with this run's outputs")
+
+// outputBlock matches one output block; group 1 is its name, 2 its body.
+var outputBlock = regexp.MustCompile("(?ms)^<!-- output:([a-z0-9][a-z0-9-]*) -->\n```text\n(.*?)^```\n<!-- /output -->$")
+
+// A normalizer rewrites a part of an output that changes from run to run
+// (an ID, a date, an inode number) to a fixed text, on both sides of the
+// comparison: the lessons keep the real text of the run that wrote them.
+type normalizer struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+func (n normalizer) apply(s string) string { return n.re.ReplaceAllString(s, n.repl) }
+
+var (
+	// normHexIDs masks image, layer and content IDs, full or cut short.
+	normHexIDs = normalizer{regexp.MustCompile(`[0-9a-f]{12,}`), "<id>"}
+	// normDates masks the dates ls -l prints: Dec  2 05:00, Mar 15  2025.
+	normDates = normalizer{regexp.MustCompile(`[A-Z][a-z]{2} [ 0-9][0-9] ( [0-9]{4}|[0-9]{2}:[0-9]{2})`), "<date>"}
+)
+
+// lessonsMu serializes the read-modify-write of the lessons under -update.
+var lessonsMu sync.Mutex
+
+// checkOutput compares got, an output this run produced, with every
+// <!-- output:name --> block of the lessons, after norms; with -update it
+// writes got into them instead. Trailing spaces are dropped from each line,
+// as a markdown page keeps none. There must be at least one such block.
+func checkOutput(t *testing.T, root, name, got string, norms ...normalizer) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(got, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t\r")
+	}
+	got = strings.Join(lines, "\n") + "\n"
+	normalize := func(s string) string {
+		for _, n := range norms {
+			s = n.apply(s)
+		}
+		return s
+	}
+	t.Logf("output %s:\n%s", name, got)
+	lessonsMu.Lock()
+	defer lessonsMu.Unlock()
+	pages, err := docnums.Lessons(os.DirFS(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, page := range pages {
+		path := filepath.Join(root, filepath.FromSlash(page))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		stale := false
+		out := outputBlock.ReplaceAllStringFunc(text, func(block string) string {
+			m := outputBlock.FindStringSubmatch(block)
+			if m[1] != name {
+				return block
+			}
+			found++
+			// -update writes this run's text, volatile parts included;
+			// a check leaves them aside.
+			if m[2] == got || !*update && normalize(m[2]) == normalize(got) {
+				return block
+			}
+			stale = true
+			if !*update {
+				t.Errorf("%s: <!-- output:%s --> differs from this run's output (above) from line %s; if the change is expected, rewrite it with -update",
+					page, name, firstDifference(normalize(m[2]), normalize(got)))
+			}
+			return "<!-- output:" + name + " -->\n```text\n" + got + "```\n<!-- /output -->"
+		})
+		if stale && *update {
+			if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("updated <!-- output:%s --> in %s", name, page)
+		}
+	}
+	if found == 0 {
+		t.Errorf("no lesson has an <!-- output:%s --> block to compare this output with", name)
+	}
+}
+
+// firstDifference says where two texts part: the line number, and that line
+// in each.
+func firstDifference(lesson, got string) string {
+	a, b := strings.Split(lesson, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var la, lb string
+		if i < len(a) {
+			la = a[i]
+		}
+		if i < len(b) {
+			lb = b[i]
+		}
+		if la != lb {
+			return fmt.Sprintf("%d: the lesson has %q, this run %q", i+1, la, lb)
+		}
+	}
+	return "?"
+}
