@@ -86,8 +86,9 @@ run: $(BIN)/setup ## Serve one step on http://127.0.0.1:8080 (make run STEP=02-m
 	  --read-only --cap-drop ALL --security-opt no-new-privileges $(IMAGE):$(STEP)
 
 .PHONY: explore
-explore: tools ## Open dive on one step's image to see where its bytes are (make explore STEP=01-single-stage); Ctrl-C quits.
-	@$(GO) build -o "$(BIN)/explore" ./scripts/explore && "$(BIN)/explore" -image "$(IMAGE)" -dive "$(BIN)/dive" "$(STEP)"
+explore: $(BIN)/setup ## Open dive on one step's image to see where its bytes are (make explore STEP=01-single-stage); Ctrl-C quits.
+	@$(SETUP) tools dive
+	@$(SETUP) explore "$(STEP)"
 
 .PHONY: report
 # With `make all report`, even under -j2, measure only once the builds are done.
@@ -141,8 +142,8 @@ buildx: $(BIN)/setup ## Check that Docker can build with BuildKit (the buildx pl
 	@$(SETUP) preflight -buildx
 
 .PHONY: offline-bases
-offline-bases: ## Build look-alike base images from Debian packages, tagged with the upstream names (Linux, root).
-	scripts/offline-bases.sh
+offline-bases: $(BIN)/setup ## Build the missing base images from Debian packages, as look-alikes tagged with the upstream names (Linux, root).
+	@OFFLINE=1 $(SETUP) bases
 
 # The project's own Go commands, built into $(BIN); go build is quick when
 # nothing changed, and a built command fails with its own line only.

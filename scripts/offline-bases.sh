@@ -22,13 +22,14 @@
 #   No IMAGE builds all three. An image that already exists locally is kept.
 #
 # Needs: root, a running Docker daemon, debootstrap, a Debian mirror that
-# serves trixie (DEBIAN_MIRROR, else the machine's apt sources) and, for the
+# serves trixie (DEBIAN_MIRROR) and, for the
 # golang image, a go1.26.x toolchain (`go` on PATH, else /usr/local/go/bin/go).
 #
 # Environment:
-#   DEBIAN_MIRROR           Debian archive URL (default: from apt sources)
-#   DEBIAN_SECURITY_MIRROR  security archive URL (default: from apt sources;
-#                           left out of the images' sources when unknown)
+#   DEBIAN_MIRROR           Debian archive URL (make bases reads it from the
+#                           machine's apt sources)
+#   DEBIAN_SECURITY_MIRROR  security archive URL (left out of the images'
+#                           sources when empty)
 #   OFFLINE_BASES_CACHE     debootstrap package cache and logs
 #                           (default: <repo>/.cache/offline-bases)
 #   TMPDIR                  where the temporary rootfs trees go (default /tmp)
@@ -138,34 +139,15 @@ in_root() {
 }
 
 #######################################
-# Prints the main (or, with -security, the security) archive URI of the
-# machine's apt sources; scripts/mirror parses both apt formats, in Go.
-# Arguments:
-#   Optional "-security".
-#######################################
-apt_source_uri() {
-  local go_bin
-  go_bin="$(command -v go || echo /usr/local/go/bin/go)"
-  (cd "${REPO_DIR}" && "${go_bin}" run ./scripts/mirror "$@" 2>/dev/null) || true
-}
-
-#######################################
-# Sets MIRROR and SECURITY_MIRROR from the environment or apt sources.
+# Sets MIRROR and SECURITY_MIRROR from the environment: make bases (scripts/
+# setup) finds them in the machine's apt sources.
 #######################################
 find_mirrors() {
   MIRROR="${DEBIAN_MIRROR:-}"
-  if [[ -z "${MIRROR}" ]]; then
-    MIRROR="$(apt_source_uri)"
-  fi
   MIRROR="${MIRROR%/}"
-  if [[ -z "${MIRROR}" ]]; then
-    die "no Debian mirror found in /etc/apt/sources.list{,.d/*.sources}; set DEBIAN_MIRROR=<archive URL>"
-  fi
   SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-}"
-  if [[ -z "${SECURITY_MIRROR}" ]]; then
-    SECURITY_MIRROR="$(apt_source_uri -security)"
-  fi
   SECURITY_MIRROR="${SECURITY_MIRROR%/}"
+  [[ -n "${MIRROR}" ]] || die "no Debian mirror: run make offline-bases, which reads it from the apt sources, or set DEBIAN_MIRROR=<archive URL>"
   if command -v curl >/dev/null 2>&1 && [[ "${MIRROR}" == http* ]] &&
     ! curl -fsS -o /dev/null --max-time 30 "${MIRROR}/dists/${SUITE}/Release" 2>/dev/null; then
     die "mirror ${MIRROR} does not serve ${SUITE} (dists/${SUITE}/Release unreachable); set DEBIAN_MIRROR"
@@ -418,21 +400,6 @@ import_rootfs() {
 }
 
 #######################################
-# Prints an image's size like `docker images` does (decimal units).
-# Arguments:
-#   Image name.
-#######################################
-image_size() {
-  local bytes
-  bytes="$(docker image inspect -f '{{.Size}}' "$1")"
-  awk -v b="${bytes}" 'BEGIN {
-    if (b >= 1e9) printf "%.3gGB\n", b / 1e9
-    else if (b >= 1e6) printf "%.3gMB\n", b / 1e6
-    else printf "%.3gkB\n", b / 1e3
-  }'
-}
-
-#######################################
 # debian:trixie-slim from a copy of the base.
 # Arguments:
 #   Base rootfs directory.
@@ -575,7 +542,7 @@ main() {
   check_prereqs
   for image in "${requested[@]}"; do
     if docker image inspect "${image}" >/dev/null 2>&1; then
-      log "kept ${image}: already present locally ($(image_size "${image}"))"
+      log "kept ${image}: already present locally"
     elif [[ " ${to_build[*]} " != *" ${image} "* ]]; then
       to_build+=("${image}")
     fi
@@ -598,7 +565,7 @@ main() {
     fi
     for image in "${to_build[@]}"; do
       if docker image inspect "${image}" >/dev/null 2>&1; then
-        log "kept ${image}: built meanwhile by another run ($(image_size "${image}"))"
+        log "kept ${image}: built meanwhile by another run"
       else
         pending+=("${image}")
       fi
@@ -627,7 +594,7 @@ main() {
       "${IMG_SLIM}") build_slim "${base}" ;;
       "${IMG_STATIC}") build_static "${base}" ;;
     esac
-    log "built ${image}: $(image_size "${image}") in $((SECONDS - t1))s"
+    log "built ${image} in $((SECONDS - t1))s"
   done
   log "done in $((SECONDS - t0))s"
 }

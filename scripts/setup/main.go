@@ -9,6 +9,7 @@
 //	setup tools [-check] NAME...      dive, hadolint, actionlint or shellcheck in $BIN, pinned
 //	setup clean [-containers|-bases]  remove the project's containers and images, found by label
 //	setup ready                       one line: what make prepare got, and the disk it takes
+//	setup explore STEP                dive's interactive view of the step's image
 //
 // Environment: BIN (default bin), IMAGE (default lean-go-images), OFFLINE=1 to
 // never pull, PULL_TIMEOUT (default 10m), DIVE_VERSION, HADOLINT_VERSION and
@@ -49,7 +50,7 @@ var (
 
 // usage exits 2 with what was wrong and the usage, on one line.
 func usage(problem string) {
-	log.Printf("%s (usage: setup preflight [-buildx] | bases | tools [-check] NAME... | clean [-containers|-bases] | ready)", problem)
+	log.Printf("%s (usage: setup preflight [-buildx] | bases | tools [-check] NAME... | clean [-containers|-bases] | ready | explore STEP)", problem)
 	os.Exit(2)
 }
 
@@ -63,7 +64,8 @@ func main() {
 	if len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
 		opt, rest = strings.TrimLeft(rest[0], "-"), rest[1:]
 	}
-	if o, ok := map[string]string{"preflight": " buildx", "bases": "", "tools": " check", "clean": " containers bases", "ready": ""}[cmd]; !ok || !slices.Contains(strings.Split(o, " "), opt) || (cmd == "tools") != (len(rest) > 0) {
+	if o, ok := map[string]string{"preflight": " buildx", "bases": "", "tools": " check", "clean": " containers bases", "ready": "", "explore": ""}[cmd]; !ok || !slices.Contains(strings.Split(o, " "), opt) ||
+		(cmd == "tools") != (len(rest) > 0) && !(cmd == "explore" && len(rest) == 1) {
 		usage(fmt.Sprintf("bad command line %q", os.Args[1:]))
 	}
 	dockercli.Bin = cmp.Or(os.Getenv("DOCKER"), dockercli.Bin)
@@ -83,6 +85,8 @@ func main() {
 		err = clean(ctx, opt)
 	case cmd == "ready":
 		err = ready(ctx)
+	case cmd == "explore":
+		err = explore(rest[0])
 	}
 	if err != nil && err != errQuiet {
 		log.Print(err)
@@ -145,6 +149,15 @@ func bases(ctx context.Context) error {
 	}
 	cmd := exec.CommandContext(ctx, "scripts/offline-bases.sh", failed...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = os.Environ()
+	if os.Getenv("DEBIAN_MIRROR") == "" {
+		mirror, err := aptMirror(os.DirFS("/"), false)
+		if err != nil {
+			return err
+		}
+		security, _ := aptMirror(os.DirFS("/"), true) // leaving it out is fine
+		cmd.Env = append(cmd.Env, "DEBIAN_MIRROR="+mirror, "DEBIAN_SECURITY_MIRROR="+security)
+	}
 	if cmd.Run() != nil {
 		return errQuiet
 	}

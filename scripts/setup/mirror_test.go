@@ -57,7 +57,7 @@ Components: main
 				security bool
 				want     string
 			}{{false, tt.wantMain}, {true, tt.wantSecurity}} {
-				got, err := find(fsys, c.security)
+				got, err := aptMirror(fsys, c.security)
 				if c.want == "" {
 					if err == nil || !strings.Contains(err.Error(), "set DEBIAN_MIRROR") {
 						t.Errorf("security=%v: got %q, %v; want an error that says to set DEBIAN_MIRROR", c.security, got, err)

@@ -1,45 +1,21 @@
-// Command mirror prints the Debian mirror this machine's apt already uses, so
-// that scripts/offline-bases.sh can debootstrap from it without the
-// repository naming any host.
-//
-// Usage:
-//
-//	go run ./scripts/mirror [-security]
-//
-// It reads the deb822 files /etc/apt/sources.list.d/*.sources first, then the
-// one-line files /etc/apt/sources.list and /etc/apt/sources.list.d/*.list,
-// and prints the first URI of an enabled "deb" entry: of the main archive by
-// default, of the security archive with -security. It exits 1, saying so,
-// when there is none.
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io/fs"
-	"log"
-	"os"
 	"path"
 	"slices"
 	"strings"
 )
 
-func main() {
-	log.SetFlags(0)
-	log.SetPrefix("mirror: ")
-	security := flag.Bool("security", false, "print the security archive's URI instead of the main one")
-	flag.Usage = func() { fmt.Fprintln(os.Stderr, "usage: go run ./scripts/mirror [-security]") }
-	flag.Parse()
-	if flag.NArg() > 0 {
-		flag.Usage()
-		os.Exit(2)
-	}
-	uri, err := find(os.DirFS("/"), *security)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(uri)
-}
+// The Debian mirror this machine's apt already uses, for
+// scripts/offline-bases.sh to debootstrap from without the repository
+// naming any host: setup passes it on as DEBIAN_MIRROR and
+// DEBIAN_SECURITY_MIRROR, unless they are set. find reads the deb822 files
+// /etc/apt/sources.list.d/*.sources first, then the one-line files
+// /etc/apt/sources.list and /etc/apt/sources.list.d/*.list, and returns the
+// first URI of an enabled "deb" entry: of the main archive, or with
+// security of the security archive.
 
 // A source is one apt entry: where, which suites, and whether it is usable.
 type source struct {
@@ -68,7 +44,7 @@ func (s source) wanted(security bool) (string, bool) {
 
 // find returns the first wanted URI in the apt sources under fsys, the
 // file system root.
-func find(fsys fs.FS, security bool) (string, error) {
+func aptMirror(fsys fs.FS, security bool) (string, error) {
 	var files []string
 	deb822, _ := fs.Glob(fsys, "etc/apt/sources.list.d/*.sources")
 	oneLine, _ := fs.Glob(fsys, "etc/apt/sources.list.d/*.list")
