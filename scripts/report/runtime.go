@@ -25,7 +25,7 @@ func measureRuntime(ctx context.Context, images, names []string, starts int, eng
 	defer func() { dockercli.Remove(started...) }()
 	rts := make([]*results.Runtime, len(images))
 	for i, image := range images {
-		rt := &results.Runtime{Flags: []string{}, Starts: starts}
+		rt := &results.Runtime{Starts: starts}
 		for range starts {
 			name, d, err := start(ctx, image)
 			if name != "" {

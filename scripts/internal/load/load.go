@@ -64,42 +64,31 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Result is what a run measured. It serializes to JSON with exact integers:
-// durations in nanoseconds (the _ns fields) and plain counts.
+// Result is what a run measured.
 type Result struct {
-	URL   string `json:"url"`
-	Conns int    `json:"conns"`
 	// Elapsed is the wall time from the first request to the last one
 	// finishing (or being abandoned at the deadline).
-	Elapsed time.Duration `json:"elapsed_ns"`
+	Elapsed time.Duration
 	// Requests counts successful requests: a 2xx answer whose body was read
 	// in full. Only these have a latency.
-	Requests int64 `json:"requests"`
+	Requests int64
 	// Errors counts requests that failed: a transport error, a timeout or a
 	// non-2xx status. Requests cut off by the end of the run are not errors.
-	Errors int64 `json:"errors"`
+	// FirstError is the first failure seen, to explain them.
+	Errors     int64
+	FirstError string
 	// RequestsPerSec is Requests divided by Elapsed in seconds.
-	RequestsPerSec float64 `json:"requests_per_sec"`
-	// Latency of successful requests, from sending the request to reading the
-	// last byte of the body. Exact nearest-rank percentiles; zero when there
-	// were no successful requests.
-	Min  time.Duration `json:"min_ns"`
-	P50  time.Duration `json:"p50_ns"`
-	P90  time.Duration `json:"p90_ns"`
-	P99  time.Duration `json:"p99_ns"`
-	Max  time.Duration `json:"max_ns"`
-	Mean time.Duration `json:"mean_ns"`
-	// Statuses counts the answers of counted requests by HTTP status code,
-	// errors included (JSON object keys are the codes as strings, "200").
-	Statuses map[int]int64 `json:"statuses,omitempty"`
-	// FirstError is the first failure seen, to explain Errors.
-	FirstError string `json:"first_error,omitempty"`
+	RequestsPerSec float64
+	// P50 and P99 are the latencies of successful requests, from sending the
+	// request to reading the last byte of the body: exact nearest-rank
+	// percentiles, zero when there were no successful requests.
+	P50, P99 time.Duration
 }
 
 // String returns the result on one line.
 func (r Result) String() string {
-	s := fmt.Sprintf("%d requests in %v over %d conns: %.0f req/s, p50 %v, p99 %v, %d errors",
-		r.Requests, r.Elapsed.Round(time.Millisecond), r.Conns, r.RequestsPerSec, r.P50, r.P99, r.Errors)
+	s := fmt.Sprintf("%d requests in %v: %.0f req/s, p50 %v, p99 %v, %d errors",
+		r.Requests, r.Elapsed.Round(time.Millisecond), r.RequestsPerSec, r.P50, r.P99, r.Errors)
 	if r.FirstError != "" {
 		s += " (first: " + r.FirstError + ")"
 	}
@@ -149,16 +138,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	start := time.Now()
 	for i := range workers {
 		w := &workers[i]
-		w.statuses = map[int]int64{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for runCtx.Err() == nil && sent.Add(1) <= o.MaxRequests {
-				lat, status, err := do(runCtx, client, target)
+				lat, err := do(runCtx, client, target)
 				switch {
 				case err != nil && runCtx.Err() != nil:
-					// Cut off by the end of the run: neither a success nor an
-					// error, and its status (if any) is not counted either.
+					// Cut off by the end of the run: neither a success nor an error.
 					continue
 				case err != nil:
 					w.errors++
@@ -170,43 +157,24 @@ func Run(ctx context.Context, o Options) (Result, error) {
 				default:
 					w.latencies = append(w.latencies, lat)
 				}
-				if status != 0 {
-					w.statuses[status]++
-				}
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 
-	res := Result{URL: target, Conns: o.Conns, Elapsed: elapsed, FirstError: firstErr, Statuses: map[int]int64{}}
+	res := Result{Elapsed: elapsed, FirstError: firstErr}
 	var all []time.Duration
 	for _, w := range workers {
 		all = append(all, w.latencies...)
 		res.Errors += w.errors
-		for code, n := range w.statuses {
-			res.Statuses[code] += n
-		}
 	}
 	res.Requests = int64(len(all))
 	if elapsed > 0 {
 		res.RequestsPerSec = float64(res.Requests) / elapsed.Seconds()
 	}
-	if len(all) > 0 {
-		slices.Sort(all)
-		var sum time.Duration
-		for _, d := range all {
-			sum += d
-		}
-		res.Min, res.Max = all[0], all[len(all)-1]
-		res.P50 = Percentile(all, 50)
-		res.P90 = Percentile(all, 90)
-		res.P99 = Percentile(all, 99)
-		res.Mean = sum / time.Duration(len(all))
-	}
-	if len(res.Statuses) == 0 {
-		res.Statuses = nil
-	}
+	slices.Sort(all)
+	res.P50, res.P99 = Percentile(all, 50), Percentile(all, 99)
 	// The parent context ending early is the caller's doing: say so.
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("load: run stopped early after %v: %w", elapsed.Round(time.Millisecond), err)
@@ -217,31 +185,30 @@ func Run(ctx context.Context, o Options) (Result, error) {
 type worker struct {
 	latencies []time.Duration
 	errors    int64
-	statuses  map[int]int64
 }
 
-// do sends one GET and reads the whole body. It returns the latency, the
-// status code (0 if there was no answer) and an error for anything but 2xx.
-func do(ctx context.Context, client *http.Client, target string) (time.Duration, int, error) {
+// do sends one GET and reads the whole body. It returns the latency, or an
+// error for anything but 2xx.
+func do(ctx context.Context, client *http.Client, target string) (time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	t0 := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	lat := time.Since(t0)
 	if err != nil {
-		return 0, resp.StatusCode, fmt.Errorf("reading body: %w", err)
+		return 0, fmt.Errorf("reading body: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return 0, resp.StatusCode, fmt.Errorf("status %s", resp.Status)
+		return 0, fmt.Errorf("status %s", resp.Status)
 	}
-	return lat, resp.StatusCode, nil
+	return lat, nil
 }
 
 func (o Options) withDefaults() (Options, *url.URL, error) {

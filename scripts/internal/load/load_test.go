@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"lean-go-images/scripts/internal/loopback"
 	"net/http"
@@ -32,17 +31,8 @@ func TestRunCountsAndMeasures(t *testing.T) {
 	if res.Requests > served.Load() {
 		t.Errorf("counted %d requests, the server saw only %d", res.Requests, served.Load())
 	}
-	if res.Statuses[200] < res.Requests {
-		t.Errorf("statuses %v, want at least %d 200s", res.Statuses, res.Requests)
-	}
-	if res.Conns != 4 {
-		t.Errorf("Conns = %d, want 4", res.Conns)
-	}
-	if !(0 < res.Min && res.Min <= res.P50 && res.P50 <= res.P90 && res.P90 <= res.P99 && res.P99 <= res.Max) {
-		t.Errorf("latencies not ordered: min %v p50 %v p90 %v p99 %v max %v", res.Min, res.P50, res.P90, res.P99, res.Max)
-	}
-	if res.Mean < res.Min || res.Mean > res.Max {
-		t.Errorf("mean %v outside [min %v, max %v]", res.Mean, res.Min, res.Max)
+	if !(0 < res.P50 && res.P50 <= res.P99 && res.P99 < 300*time.Millisecond) {
+		t.Errorf("latencies not ordered: p50 %v p99 %v", res.P50, res.P99)
 	}
 	want := float64(res.Requests) / res.Elapsed.Seconds()
 	if diff := res.RequestsPerSec - want; diff > 1e-6*want || diff < -1e-6*want {
@@ -127,8 +117,8 @@ func TestRunCountsErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Requests != 0 || res.Errors == 0 || res.Statuses[500] != res.Errors {
-		t.Errorf("requests %d, errors %d, statuses %v; want only 500 errors", res.Requests, res.Errors, res.Statuses)
+	if res.Requests != 0 || res.Errors == 0 {
+		t.Errorf("requests %d, errors %d; want only errors", res.Requests, res.Errors)
 	}
 	if !strings.Contains(res.FirstError, "500") {
 		t.Errorf("FirstError = %q, want the 500 status", res.FirstError)
@@ -156,8 +146,8 @@ func TestRunDoesNotFollowRedirects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Statuses[302] != 5 || res.Errors != 5 {
-		t.Errorf("statuses %v, errors %d; want five 302s counted as errors", res.Statuses, res.Errors)
+	if res.Errors != 5 || !strings.Contains(res.FirstError, "302") {
+		t.Errorf("errors %d, first %q; want five 302s counted as errors", res.Errors, res.FirstError)
 	}
 }
 
@@ -212,28 +202,5 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := Percentile(nil, 50); got != 0 {
 		t.Errorf("Percentile(nil) = %v", got)
-	}
-}
-
-func TestResultJSON(t *testing.T) {
-	r := Result{URL: "http://127.0.0.1:1/", Conns: 32, Elapsed: 5 * time.Second, Requests: 12345, Errors: 1,
-		RequestsPerSec: 2469, P50: 123456, P99: 987654, Statuses: map[int]int64{200: 12345, 500: 1}}
-	b, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for _, want := range []string{`"elapsed_ns":5000000000`, `"requests":12345`, `"errors":1`, `"requests_per_sec":2469`,
-		`"p50_ns":123456`, `"p99_ns":987654`, `"statuses":{"200":12345,"500":1}`} {
-		if !strings.Contains(s, want) {
-			t.Errorf("JSON %s lacks %s", s, want)
-		}
-	}
-	var back Result
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	if back.P99 != r.P99 || back.Elapsed != r.Elapsed || back.Statuses[200] != 12345 {
-		t.Errorf("round trip: %+v, want %+v", back, r)
 	}
 }

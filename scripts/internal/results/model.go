@@ -200,8 +200,7 @@ func (p Posture) Tzdata() bool { return p.ZoneinfoFiles > 0 }
 
 // Runtime is measured by starting the image Starts times, one step at a time.
 type Runtime struct {
-	Flags  []string `json:"flags"`  // docker run flags beyond the report's own
-	Starts int      `json:"starts"` // how many times the image was started
+	Starts int `json:"starts"` // how many times the image was started
 	// StartupNs: from invoking docker run to the first 200 on / at 127.0.0.1.
 	StartupNs       []int64 `json:"startupNs"`
 	StartupMedianNs int64   `json:"startupMedianNs"`
