@@ -54,4 +54,5 @@ func TestBudget(t *testing.T) {
 		t.Fatalf("make budget on %s: exit %d\n%s\nwant exit 1 and a line with %q", image, code, out, want)
 	}
 	t.Logf("%s", strings.TrimSpace(out))
+	checkOutput(t, e.root, "budget-unstripped", out)
 }

@@ -27,7 +27,7 @@ var debugSession = []string{
 	"ls /proc/1/root/",
 	"ls -l /proc/1/root/server",
 	"grep -E '^(Name|Uid|Gid)' /proc/1/status",
-	"cat /proc/1/net/tcp6",
+	"grep -E 'local_address| 0A ' /proc/1/net/tcp6",
 	"curl -s http://localhost:8080/",
 }
 

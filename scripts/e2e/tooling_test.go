@@ -347,7 +347,8 @@ func messageLines(gotest bool, stdout, stderr string) []string {
 }
 
 // cleanEnv is this process's environment without make's own settings (a
-// make e2e run passes its jobserver) and the step selection, plus
+// make e2e run passes its jobserver and the pinned versions) and the step
+// selection, plus
 // OFFLINE=1 so that no case contacts a registry. A case's env comes after
 // it: for a key set twice, the last value wins.
 func cleanEnv() []string {
@@ -355,7 +356,8 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "STEP", "STEPS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", helperEnv:
+		case "STEP", "STEPS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", helperEnv,
+			"DIVE_VERSION", "HADOLINT_VERSION", "ACTIONLINT_VERSION": // make exports the pins: a case sets its own
 			continue
 		}
 		env = append(env, kv)

@@ -127,9 +127,7 @@ func bases(ctx context.Context) error {
 		cancel()
 		switch {
 		case err == nil:
-			if err := record(ctx, ref, results.Pulled); err != nil {
-				return err
-			}
+			record(ctx, ref, results.Pulled)
 			continue
 		case errors.Is(pctx.Err(), context.DeadlineExceeded):
 			err = fmt.Errorf("no answer within %v, PULL_TIMEOUT", timeout)
@@ -162,21 +160,18 @@ func bases(ctx context.Context) error {
 		return errQuiet
 	}
 	for _, ref := range failed {
-		if err := record(ctx, ref, results.BuiltOffline); err != nil {
-			return err
-		}
+		record(ctx, ref, results.BuiltOffline)
 	}
 	return nil
 }
 
 // record notes how the image ref was obtained, for make report (see
-// results.BasesFile): the image alone cannot tell.
-func record(ctx context.Context, ref, provenance string) error {
-	img, err := dockercli.InspectImage(ctx, ref)
-	if err == nil {
-		err = results.RecordObtained(".", img.ID, results.Obtained{Ref: ref, Provenance: provenance})
+// results.BasesFile): the image alone cannot tell. It is a hint: without
+// it, the report judges by the image itself.
+func record(ctx context.Context, ref, provenance string) {
+	if img, err := dockercli.InspectImage(ctx, ref); err == nil {
+		results.RecordObtained(".", img.ID, results.Obtained{Ref: ref, Provenance: provenance})
 	}
-	return err
 }
 
 // images returns the images the steps build FROM, once each, sorted, and
