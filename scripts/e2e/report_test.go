@@ -61,7 +61,6 @@ type reportResults struct {
 			Starts          int     `json:"starts"`
 			StartupNs       []int64 `json:"startupNs"`
 			StartupMedianNs int64   `json:"startupMedianNs"`
-			IdleMemoryBytes int64   `json:"idleMemoryBytes"`
 		} `json:"runtime"`
 		Hardened *reportHardened `json:"hardened"`
 		Load     *reportLoad     `json:"load"`
@@ -69,9 +68,10 @@ type reportResults struct {
 }
 
 type reportHardened struct {
-	OK     bool     `json:"ok"`
-	Flags  []string `json:"flags"`
-	Checks []struct {
+	OK              bool     `json:"ok"`
+	Flags           []string `json:"flags"`
+	IdleMemoryBytes int64    `json:"idleMemoryBytes"`
+	Checks          []struct {
 		Name       string `json:"name"`
 		OK         bool   `json:"ok"`
 		Unenforced bool   `json:"unenforced"`
@@ -246,11 +246,11 @@ func TestReport(t *testing.T) {
 				t.Fatal("no runtime figures")
 			}
 			checkReportDurations(t, "start-up", rt.StartupNs, rt.StartupMedianNs, rt.Starts, 30*time.Second)
-			switch {
-			case !e.engine.Limits && rt.IdleMemoryBytes != 0:
-				t.Errorf("idle memory %d bytes on an engine without cgroups, whose docker stats shows the machine's", rt.IdleMemoryBytes)
-			case e.engine.Limits && (rt.IdleMemoryBytes < 100e3 || rt.IdleMemoryBytes > 256e6):
-				t.Errorf("idle memory %d bytes, want between 100 kB and 256 MB", rt.IdleMemoryBytes)
+			switch idle := got.Hardened.IdleMemoryBytes; {
+			case !e.engine.Limits && idle != 0:
+				t.Errorf("idle memory %d bytes on an engine without cgroups, whose docker stats shows the machine's", idle)
+			case e.engine.Limits && (idle < 100e3 || idle > 64<<20):
+				t.Errorf("idle memory %d bytes, want between 100 kB and the 64 MiB limit", idle)
 			}
 			checkReportHardened(t, v.Name, e.engine, got.Hardened)
 			checkReportLoad(t, v.Name, i == 0, got.Load)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"sync"
 	"time"
 
 	"lean-go-images/scripts/internal/dockercli"
@@ -13,16 +14,16 @@ import (
 	"lean-go-images/scripts/internal/results"
 )
 
-// The hardened run: every step is started once more, locked down and
-// limited (hardening.Flags), and goes through the checks that the e2e tests
-// assert (scripts/internal/hardening), then, one step at a time, the
-// load rounds. It runs after the runtime measurements, alone.
+// The hardened run: every step is started locked down and limited
+// (hardening.Flags), and goes through the checks that the e2e tests assert
+// (scripts/internal/hardening), then, one step at a time, the load rounds.
 //
 // The slowloris check waits for the server's ReadHeaderTimeout (5 s), so its
 // clients start first, one per step, and trickle their bytes while the
-// other checks and the load rounds run: one idle connection does not
-// disturb a load run measurably, and the phase lasts about as long as the
-// load rounds rather than 5 s more.
+// rest runs: the other checks, the runtime measurements (start-ups timed one
+// at a time, with nothing else running but these idle connections), and
+// the load rounds. One idle connection does not disturb either measurably,
+// and the slowloris wait costs nothing.
 
 // hardenedHost is a step's container in the hardened run.
 type hardenedHost struct {
@@ -30,16 +31,22 @@ type hardenedHost struct {
 	user   string // the image's USER
 	c      dockercli.Container
 	serves bool
+	idle   int64 // memory use before the checks; 0 when not sampled
+	mu     sync.Mutex
 	checks map[string]hardening.Check
 	slow   chan hardening.SlowResult
 }
 
-func (h *hardenedHost) add(c hardening.Check) { h.checks[c.Name] = c }
+func (h *hardenedHost) add(c hardening.Check) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.checks[c.Name] = c
+}
 
 // hardened returns the model of h's run: every check, in hardening.Names
 // order, a check that did not run counting as failed.
 func (h *hardenedHost) hardened() *results.Hardened {
-	out := &results.Hardened{OK: true, Flags: hardening.Flags()}
+	out := &results.Hardened{OK: true, Flags: hardening.Flags(), IdleMemoryBytes: h.idle}
 	for _, name := range hardening.Names {
 		c, ok := h.checks[name]
 		if !ok {
@@ -51,11 +58,12 @@ func (h *hardenedHost) hardened() *results.Hardened {
 	return out
 }
 
-// runHardened runs the hardened checks and, unless cfg.load is 0, the load
-// rounds on every target. It returns their results in ts order; a step
-// that does not serve under the flags has failed checks and no load figures.
-// Its errors are the report's own (interrupted, Docker gone), not findings.
-func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.Engine) ([]*results.Hardened, []*results.Load, error) {
+// runHardened runs the hardened checks, the runtime measurements and,
+// unless cfg.load is 0, the load rounds on every target. It returns their
+// results in ts order; a step that does not serve under the flags has failed
+// checks and no load figures. Its errors are the report's own (interrupted,
+// Docker gone), not findings.
+func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.Engine) ([]*results.Hardened, []*results.Runtime, []*results.Load, error) {
 	msg := "hardened run of each image: checks under " + strings.Join(hardening.Flags(), " ")
 	if cfg.load > 0 {
 		msg += ", then load: " + planLoad(cfg.load, len(ts)).String() + " per image"
@@ -83,7 +91,7 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 	}
 	// Starting them together is quicker, and nothing is timed yet.
 	if err := runJobs(ctx, len(jobs), jobs); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, h := range hs {
 		if h.serves {
@@ -91,7 +99,9 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 			go func() { h.slow <- hardening.Slowloris(ctx, h.c.URL) }()
 		}
 	}
-	// What the engine and the kernel say, once for both checks.
+	// What the engine and the kernel say, once for both checks, while the
+	// clients run: docker stats takes a second or two. Its sample is the
+	// idle memory too, taken before the clients' first request.
 	var serving []*hardenedHost
 	var names []string
 	for _, h := range hs {
@@ -100,26 +110,40 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 			names = append(names, h.c.Name)
 		}
 	}
-	obs, err := hardening.Observe(ctx, eng, names...)
-	for i, h := range serving {
-		if err != nil {
-			h.add(hardening.Check{Name: hardening.NameNonRoot, Detail: err.Error()})
-			h.add(hardening.Skipped(hardening.NameLimits, "the server process could not be observed"))
-		} else {
-			h.add(hardening.NonRoot(obs[i], h.user))
-			h.add(hardening.Limits(obs[i]))
+	observed := make(chan error, 1)
+	go func() {
+		obs, err := hardening.Observe(ctx, eng, names...)
+		for i, h := range serving {
+			if err != nil {
+				h.add(hardening.Check{Name: hardening.NameNonRoot, Detail: err.Error()})
+				h.add(hardening.Skipped(hardening.NameLimits, "the server process could not be observed"))
+			} else {
+				h.idle = obs[i].MemUsed
+				h.add(hardening.NonRoot(obs[i], h.user))
+				h.add(hardening.Limits(obs[i]))
+			}
 		}
-	}
+		observed <- err
+	}()
 	for _, h := range serving {
 		h.add(hardening.OversizedHeaders(ctx, h.c.URL))
 		h.add(hardening.UnknownPaths(ctx, h.c.URL))
 		h.add(hardening.OtherMethods(ctx, h.c.URL))
 		h.add(hardening.Concurrent(ctx, h.c.URL, hardening.ConcurrentConns))
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
+	}
+	<-observed
+	if ctx.Err() != nil {
+		return nil, nil, nil, ctx.Err()
 	}
 	cfg.logf("hardened checks took %.1fs", time.Since(t0).Seconds())
+	rts, started, err := timeContainers(ctx, cfg, ts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// Removed while the hardened containers stop, or, on an early return
+	// (interrupted, Docker gone), then.
+	removeTimed := sync.OnceFunc(func() { dockercli.Remove(started...) })
+	defer removeTimed()
 
 	var loads []*results.Load
 	if cfg.load > 0 {
@@ -132,7 +156,7 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 		}
 		var err error
 		if loads, err = runLoad(ctx, planLoad(cfg.load, len(ts)), urls); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cfg.logf("load rounds took %.1fs", time.Since(t1).Seconds())
 	}
@@ -145,25 +169,34 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 		case res := <-h.slow:
 			h.add(res.Check(hardening.ReadHeaderTimeout))
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, nil, nil, ctx.Err()
 		}
 		h.add(hardening.Survived(ctx, h.c.Name, h.c.URL))
 	}
-	// One at a time: each stop is timed.
-	for _, h := range hs {
-		if h.serves {
+	// Together: each stop is timed on its own, against a bound of seconds.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		removeTimed()
+	}()
+	for _, h := range serving {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			h.add(hardening.Stop(ctx, h.c.Name))
-		}
+		}()
 	}
+	wg.Wait()
 	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+		return nil, nil, nil, ctx.Err()
 	}
 	out := make([]*results.Hardened, len(hs))
 	for i, h := range hs {
 		out[i] = h.hardened()
 	}
 	cfg.logf("hardened run took %.1fs", time.Since(t0).Seconds())
-	return out, loads, nil
+	return out, rts, loads, nil
 }
 
 // How the load time of each step is split. Rates on a shared 2-core
@@ -175,12 +208,12 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 // the rounds. The ratio to the baseline is taken round by round, between
 // runs a fraction of a second apart, which a slow stretch affects alike. A
 // short warm-up first, not counted, opens the connections and brings the
-// server's pages in. The default, 1 s per step, is four rounds of 0.25 s
-// for the four steps: about 10 000 requests a round, enough for an exact
-// p99, and short enough that a warm make report stays well under 15 s.
-// Longer rounds do not narrow the swing here: it comes from the machine.
+// server's pages in. The default, 0.5 s per step, is four rounds of 125 ms
+// for the four steps: through a published port, about 800 requests a round,
+// enough for a p99, and short enough that a warm make report stays under
+// 15 s. Longer rounds do not narrow the swing here: it comes from the machine.
 const (
-	defaultLoad  = time.Second
+	defaultLoad  = 500 * time.Millisecond
 	loadWarmup   = 50 * time.Millisecond
 	minLoadRound = 100 * time.Millisecond
 )

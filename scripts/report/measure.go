@@ -61,11 +61,7 @@ func measure(ctx context.Context, cfg *config, eng dockercli.Engine) (*results.R
 	if err := analyse(ctx, cfg, ts); err != nil {
 		return nil, err
 	}
-	rts, err := timeContainers(ctx, cfg, ts, eng)
-	if err != nil {
-		return nil, err
-	}
-	hardened, loads, err := runHardened(ctx, cfg, ts, eng)
+	hardened, rts, loads, err := runHardened(ctx, cfg, ts, eng)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +127,11 @@ func newTargets(ctx context.Context, cfg *config) ([]*target, error) {
 	return ts, nil
 }
 
-// timeContainers takes the runtime measurements, after the others so that
-// nothing else loads the machine, or none with -starts 0.
-func timeContainers(ctx context.Context, cfg *config, ts []*target, eng dockercli.Engine) ([]*results.Runtime, error) {
+// timeContainers takes the runtime measurements, or none with -starts 0,
+// and returns the containers to remove.
+func timeContainers(ctx context.Context, cfg *config, ts []*target) ([]*results.Runtime, []string, error) {
 	if cfg.starts == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	log.Printf("timing %d start(s) of each image, one image at a time…", cfg.starts)
 	ids := make([]string, len(ts))
@@ -144,9 +140,9 @@ func timeContainers(ctx context.Context, cfg *config, ts []*target, eng dockercl
 		ids[i], names[i] = t.img.ID, t.s.Name
 	}
 	t0 := time.Now()
-	rts, err := measureRuntime(ctx, ids, names, cfg.starts, eng)
+	rts, started, err := measureRuntime(ctx, ids, names, cfg.starts)
 	cfg.logf("runtime measurements took %.1fs", time.Since(t0).Seconds())
-	return rts, err
+	return rts, started, err
 }
 
 // inspectBases returns the base images of all targets, in order of first use.

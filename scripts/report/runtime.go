@@ -16,13 +16,10 @@ const startTimeout = 30 * time.Second
 
 // measureRuntime starts each image starts times, one start at a time, and
 // times each (docker run until 200 on /). Every container stays up, idle,
-// until all have been timed; one docker stats call then samples the memory
-// of each image's last container, unless the engine runs without cgroups
-// (its docker stats shows the machine's memory, not the container's), and
-// one docker rm removes them all. names are the steps', for errors.
-func measureRuntime(ctx context.Context, images, names []string, starts int, eng dockercli.Engine) ([]*results.Runtime, error) {
+// until the caller removes it: it returns their names, and removes them
+// itself only when it fails. names are the steps', for errors.
+func measureRuntime(ctx context.Context, images, names []string, starts int) ([]*results.Runtime, []string, error) {
 	var started []string
-	defer func() { dockercli.Remove(started...) }()
 	rts := make([]*results.Runtime, len(images))
 	for i, image := range images {
 		rt := &results.Runtime{Starts: starts}
@@ -32,27 +29,15 @@ func measureRuntime(ctx context.Context, images, names []string, starts int, eng
 				started = append(started, name)
 			}
 			if err != nil {
-				return nil, wrap(names[i], err)
+				dockercli.Remove(started...)
+				return nil, nil, wrap(names[i], err)
 			}
 			rt.StartupNs = append(rt.StartupNs, d.Nanoseconds())
 		}
 		rt.StartupMedianNs = median(rt.StartupNs)
 		rts[i] = rt
 	}
-	if eng.Limits {
-		idle := make([]string, len(images))
-		for i := range images {
-			idle[i] = started[(i+1)*starts-1]
-		}
-		mem, err := dockercli.Stats(ctx, idle...)
-		if err != nil {
-			return nil, err
-		}
-		for i, rt := range rts {
-			rt.IdleMemoryBytes = mem[idle[i]].Used
-		}
-	}
-	return rts, nil
+	return rts, started, nil
 }
 
 // start runs image with its port published on 127.0.0.1 and returns the

@@ -100,9 +100,9 @@ type Observed struct {
 	// list a container's processes).
 	TopUID string
 	TopErr error
-	// MemLimit is the memory limit docker stats reports, in bytes; 0 when
-	// it reports none.
-	MemLimit int64
+	// MemUsed and MemLimit are the memory use and limit docker stats
+	// reports, in bytes; 0 when the engine has no cgroups to report them.
+	MemUsed, MemLimit int64
 	// Kernel is the kernel's view, nil when it was not read; NoKernel then
 	// says why.
 	Kernel   *Kernel
@@ -139,7 +139,7 @@ func Observe(ctx context.Context, eng dockercli.Engine, ids ...string) ([]Observ
 		if err != nil {
 			return nil, err
 		}
-		o := Observed{Engine: eng, HostConfig: c.HostConfig, MemLimit: mem[id].Limit}
+		o := Observed{Engine: eng, HostConfig: c.HostConfig, MemUsed: mem[id].Used, MemLimit: mem[id].Limit}
 		if out, err := dockercli.Output(ctx, "top", id, "-o", "pid,uid,comm"); err != nil {
 			o.TopErr = dockercli.Diagnose(err)
 		} else if o.TopUID, err = topUID(string(out)); err != nil {

@@ -204,10 +204,6 @@ type Runtime struct {
 	// StartupNs: from invoking docker run to the first 200 on / at 127.0.0.1.
 	StartupNs       []int64 `json:"startupNs"`
 	StartupMedianNs int64   `json:"startupMedianNs"`
-	// IdleMemoryBytes is the container's memory use after it answered,
-	// sampled once by docker stats (which rounds to 3 or 4 digits); absent
-	// on an engine without cgroups, whose docker stats shows the machine's.
-	IdleMemoryBytes int64 `json:"idleMemoryBytes,omitempty"`
 }
 
 // Hardened is one run of the image under locked-down flags, on 127.0.0.1,
@@ -218,9 +214,14 @@ type Runtime struct {
 // serves afterwards, and docker stop ends it gracefully.
 type Hardened struct {
 	// OK is true when every check passed.
-	OK     bool           `json:"ok"`
-	Flags  []string       `json:"flags"` // the docker run flags beyond the report's own
-	Checks []CheckOutcome `json:"checks"`
+	OK    bool     `json:"ok"`
+	Flags []string `json:"flags"` // the docker run flags beyond the report's own
+	// IdleMemoryBytes is the container's memory use once it answered its
+	// first request, before the checks, sampled by docker stats (which
+	// rounds to 3 or 4 digits); absent on an engine without cgroups, whose
+	// docker stats shows the whole machine's memory.
+	IdleMemoryBytes int64          `json:"idleMemoryBytes,omitempty"`
+	Checks          []CheckOutcome `json:"checks"`
 }
 
 // CheckOutcome is one check of the hardened run.
