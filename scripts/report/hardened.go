@@ -21,9 +21,10 @@ import (
 // The slowloris check waits for the server's ReadHeaderTimeout (5 s), so its
 // clients start first, one per step, and trickle their bytes while the
 // rest runs: the other checks, the runtime measurements (start-ups timed one
-// at a time, with nothing else running but these idle connections), and
-// the load rounds. One idle connection does not disturb either measurably,
-// and the slowloris wait costs nothing.
+// at a time, beside these idle connections and the one docker stats call
+// that reads the hardened containers' memory), and the load rounds. None of
+// them disturbs the figures measurably, and the slowloris wait costs
+// nothing.
 
 // hardenedHost is a step's container in the hardened run.
 type hardenedHost struct {
@@ -131,19 +132,19 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 		h.add(hardening.OtherMethods(ctx, h.c.URL))
 		h.add(hardening.Concurrent(ctx, h.c.URL, hardening.ConcurrentConns))
 	}
-	<-observed
-	if ctx.Err() != nil {
-		return nil, nil, nil, ctx.Err()
-	}
 	cfg.logf("hardened checks took %.1fs", time.Since(t0).Seconds())
 	rts, started, err := timeContainers(ctx, cfg, ts)
+	<-observed
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// Removed while the hardened containers stop, or, on an early return
-	// (interrupted, Docker gone), then.
-	removeTimed := sync.OnceFunc(func() { dockercli.Remove(started...) })
-	defer removeTimed()
+	// Removed once the hardened containers have stopped (a busy daemon
+	// would slow their stops), or on an early return (interrupted, Docker
+	// gone).
+	defer dockercli.Remove(started...)
 
 	var loads []*results.Load
 	if cfg.load > 0 {
@@ -173,21 +174,10 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 		}
 		h.add(hardening.Survived(ctx, h.c.Name, h.c.URL))
 	}
-	// Together: each stop is timed on its own, against a bound of seconds.
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		removeTimed()
-	}()
+	// One at a time: each stop is timed.
 	for _, h := range serving {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h.add(hardening.Stop(ctx, h.c.Name))
-		}()
+		h.add(hardening.Stop(ctx, h.c.Name))
 	}
-	wg.Wait()
 	if ctx.Err() != nil {
 		return nil, nil, nil, ctx.Err()
 	}
