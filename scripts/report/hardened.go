@@ -72,12 +72,17 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 	log.Print(msg + "…")
 	t0 := time.Now()
 	hs := make([]*hardenedHost, len(ts))
+	// Every container of the run goes in one docker rm at the end, once the
+	// hardened ones have stopped (a busy daemon would slow their stops), or
+	// on an early return (interrupted, Docker gone).
+	var started []string
 	defer func() {
 		for _, h := range hs {
 			if h != nil && h.c.Name != "" {
-				dockercli.Remove(h.c.Name)
+				started = append(started, h.c.Name)
 			}
 		}
+		dockercli.Remove(started...)
 	}()
 	var jobs []func(context.Context) error
 	for i, t := range ts {
@@ -133,7 +138,8 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 		h.add(hardening.Concurrent(ctx, h.c.URL, hardening.ConcurrentConns))
 	}
 	cfg.logf("hardened checks took %.1fs", time.Since(t0).Seconds())
-	rts, started, err := timeContainers(ctx, cfg, ts)
+	rts, timed, err := timeContainers(ctx, cfg, ts)
+	started = timed
 	<-observed
 	if err == nil {
 		err = ctx.Err()
@@ -141,10 +147,6 @@ func runHardened(ctx context.Context, cfg *config, ts []*target, eng dockercli.E
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// Removed once the hardened containers have stopped (a busy daemon
-	// would slow their stops), or on an early return (interrupted, Docker
-	// gone).
-	defer dockercli.Remove(started...)
 
 	var loads []*results.Load
 	if cfg.load > 0 {
