@@ -415,6 +415,7 @@ func TestIsTableDelimiter(t *testing.T) {
 		}
 	}
 }
+
 // outputMD is a well-formed output block named run holding body.
 func outputMD(body string) string {
 	return "<!-- output:run -->\n```text\n" + body + "```\n<!-- /output -->\n"

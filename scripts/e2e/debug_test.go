@@ -77,7 +77,7 @@ func TestDebugContainer(t *testing.T) {
 	got := session.String()
 
 	// What the exercise must find, whatever the lesson says.
-	img, err := archive.Save(ctx, image, "")
+	img, err := archive.Save(ctx, image, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ func TestSizesShrinkToTheBinary(t *testing.T) {
 	var prev int64
 	var last *archive.Image
 	for i, v := range e.vs {
-		img, err := archive.Save(ctx, v.Image(e.repo), "")
+		img, err := archive.Save(ctx, v.Image(e.repo), "", false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -195,7 +195,7 @@ func TestNoShellNoPackageManager(t *testing.T) {
 		if v.Name == "01-single-stage" {
 			return
 		}
-		img, err := archive.Save(ctx, image, "")
+		img, err := archive.Save(ctx, image, "", false)
 		if err != nil {
 			t.Fatal(err)
 		}

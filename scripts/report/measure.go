@@ -203,7 +203,7 @@ func (t *target) analyse(ctx context.Context, cfg *config, c *cache[static]) err
 	t0 := time.Now()
 	tar := filepath.Join(cfg.cacheDir, t.s.Name+".tar")
 	defer os.Remove(tar)
-	img, err := archive.Save(ctx, t.img.ID, tar)
+	img, err := archive.Save(ctx, t.img.ID, tar, true)
 	if err != nil {
 		return err
 	}

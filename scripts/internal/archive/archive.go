@@ -9,7 +9,7 @@
 // its uncompressed tar, so the same image gives the same figures on every
 // engine and store:
 //
-//	img, err := archive.Save(ctx, "lean-go-images:04-scratch-static", "")
+//	img, err := archive.Save(ctx, "lean-go-images:04-scratch-static", "", true)
 //	fmt.Println(img.Size(), img.Layers[0].GzipBytes)
 //	n, path := img.FS().Resolve("/server")
 package archive
@@ -68,7 +68,7 @@ type Layer struct {
 	// file once, plus the length of each symlink's target.
 	Size      int64
 	TarBytes  int64 // the uncompressed tar
-	GzipBytes int64 // the tar gzip-compressed at the default level, as docker push sends it
+	GzipBytes int64 // the tar gzip-compressed at the default level, as docker push sends it; 0 unless asked for
 	Command   string
 	Files     []File
 }
@@ -106,10 +106,11 @@ func (img *Image) GzipBytes() int64 {
 	return n
 }
 
-// Save runs docker save on image and reads its output. When keep is not
-// empty, the archive is also written there (dive reads it), and removed
-// again if anything fails.
-func Save(ctx context.Context, image, keep string) (*Image, error) {
+// Save runs docker save on image and reads its output, gzipping each layer
+// when gz is set (a minute's work for a gigabyte). When keep is not empty,
+// the archive is also written there (dive reads it), and removed again if
+// anything fails.
+func Save(ctx context.Context, image, keep string, gz bool) (*Image, error) {
 	saveCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := exec.CommandContext(saveCtx, dockercli.Bin, "save", image)
@@ -131,7 +132,7 @@ func Save(ctx context.Context, image, keep string) (*Image, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	img, rerr := Read(r)
+	img, rerr := Read(r, gz)
 	if rerr != nil {
 		cancel() // docker save's output is of no use now
 	} else {
@@ -157,8 +158,9 @@ func Save(ctx context.Context, image, keep string) (*Image, error) {
 	return img, rerr
 }
 
-// Read reads a docker save archive.
-func Read(r io.Reader) (*Image, error) {
+// Read reads a docker save archive; with gz, it also measures each layer's
+// gzip size.
+func Read(r io.Reader, gz bool) (*Image, error) {
 	tr := tar.NewReader(r)
 	layers := map[string]Layer{} // by entry name
 	jsons := map[string][]byte{} // small JSON entries: manifest.json, configs
@@ -191,11 +193,11 @@ func Read(r io.Reader) (*Image, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", name, err)
 			}
-			if layers[name], err = readLayer(zr); err != nil {
+			if layers[name], err = readLayer(zr, gz); err != nil {
 				return nil, fmt.Errorf("%s: %v", name, err)
 			}
 		case isTar(head):
-			if layers[name], err = readLayer(br); err != nil {
+			if layers[name], err = readLayer(br, gz); err != nil {
 				return nil, fmt.Errorf("%s: %v", name, err)
 			}
 		}
@@ -210,12 +212,16 @@ func isTar(head []byte) bool {
 }
 
 // readLayer measures one layer from its uncompressed tar.
-func readLayer(r io.Reader) (Layer, error) {
+func readLayer(r io.Reader, gz bool) (Layer, error) {
 	sum := sha256.New()
-	var gz counter
-	zw := gzip.NewWriter(&gz)
-	var n counter
-	tee := io.TeeReader(r, io.MultiWriter(sum, zw, &n))
+	var zn, n counter
+	w := io.MultiWriter(sum, &n)
+	var zw *gzip.Writer
+	if gz {
+		zw = gzip.NewWriter(&zn)
+		w = io.MultiWriter(sum, &n, zw)
+	}
+	tee := io.TeeReader(r, w)
 	tr := tar.NewReader(tee)
 	var l Layer
 	for {
@@ -245,11 +251,13 @@ func readLayer(r io.Reader) (Layer, error) {
 	if _, err := io.Copy(io.Discard, tee); err != nil {
 		return Layer{}, err
 	}
-	if err := zw.Close(); err != nil {
-		return Layer{}, err
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return Layer{}, err
+		}
 	}
 	l.DiffID = "sha256:" + hex.EncodeToString(sum.Sum(nil))
-	l.TarBytes, l.GzipBytes = int64(n), int64(gz)
+	l.TarBytes, l.GzipBytes = int64(n), int64(zn)
 	return l, nil
 }
 

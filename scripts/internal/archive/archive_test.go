@@ -152,7 +152,7 @@ func TestRead(t *testing.T) {
 		archive []byte
 	}{{"docker-archive", legacy}, {"oci, classic store", oci(plain)}, {"oci, containerd store", oci(gz)}} {
 		t.Run(tt.name, func(t *testing.T) {
-			img, err := Read(bytes.NewReader(tt.archive))
+			img, err := Read(bytes.NewReader(tt.archive), true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +204,7 @@ func TestRead(t *testing.T) {
 		{"bad gzip", saved(t, entry{name: "a/layer.tar", data: []byte{0x1f, 0x8b, 0, 1, 2}}), "a/layer.tar"},
 		{"not a tar", []byte(strings.Repeat("x", 1000)), "invalid tar header"},
 	} {
-		if _, err := Read(bytes.NewReader(tt.archive)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := Read(bytes.NewReader(tt.archive), false); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Read error %v, want %q", tt.name, err, tt.want)
 		}
 	}
@@ -213,12 +213,15 @@ func TestRead(t *testing.T) {
 func TestGzipIsSmaller(t *testing.T) {
 	// Guards against counting the input instead of the output.
 	l, _ := layer(t, file{name: "f", typ: tar.TypeReg, body: noise(7, 100000)})
-	got, err := readLayer(bytes.NewReader(l))
+	got, err := readLayer(bytes.NewReader(l), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.TarBytes != int64(len(l)) || got.GzipBytes <= 0 || got.GzipBytes >= got.TarBytes/2 {
 		t.Errorf("readLayer: tar %d, gzip %d for %d bytes of 8 letters, want a gzip size between 0 and half", got.TarBytes, got.GzipBytes, len(l))
+	}
+	if plain, err := readLayer(bytes.NewReader(l), false); err != nil || plain.GzipBytes != 0 || plain.DiffID != got.DiffID || plain.Size != got.Size {
+		t.Errorf("readLayer without gzip = %+v, %v; want the same layer, no gzip size", plain, err)
 	}
 }
 
@@ -303,7 +306,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(l)
 	f.Add([]byte("[]"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		Read(bytes.NewReader(b))
+		Read(bytes.NewReader(b), false)
 	})
 }
 
@@ -321,14 +324,14 @@ func TestSave(t *testing.T) {
 	dockercli.Bin = fake
 
 	keep := filepath.Join(dir, "kept.tar")
-	img, err := Save(context.Background(), "img", keep)
+	img, err := Save(context.Background(), "img", keep, false)
 	if err != nil || img.Size() != 6 {
 		t.Fatalf("Save = %+v, %v", img, err)
 	}
 	if b, _ := os.ReadFile(keep); !bytes.Equal(b, archive) {
 		t.Errorf("the kept archive has %d bytes, want the %d docker save printed", len(b), len(archive))
 	}
-	if _, err := Save(context.Background(), "missing", keep); err == nil || !strings.Contains(err.Error(), "docker save missing: Error response from daemon: reference does not exist") {
+	if _, err := Save(context.Background(), "missing", keep, false); err == nil || !strings.Contains(err.Error(), "docker save missing: Error response from daemon: reference does not exist") {
 		t.Errorf("Save of a missing image: %v", err)
 	}
 	if _, err := os.Stat(keep); err == nil {
