@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -204,5 +205,11 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("docker history %s: %v: %s", ref, err, out)
 	}
 	wantAll(t, "docker history", string(out), "RUN /bin/sh -c go build", "COPY go.mod ./")
-	checkOutput(t, te.root, "history-01-single-stage", string(out))
+	var norms []normalizer
+	if te.engine.ImageStore != "classic" {
+		// The containerd image store's docker history reports each layer's
+		// disk usage, not the size the lesson shows: compare the instructions.
+		norms = append(norms, normalizer{regexp.MustCompile(`(?m)^[0-9.]+[kMG]?B\b`), "<size>"})
+	}
+	checkOutput(t, te.root, "history-01-single-stage", string(out), norms...)
 }
