@@ -28,6 +28,9 @@ STEPS ?=
 # when it is the checkout itself does it also fill the READMEs' tables and
 # the lessons' figures: OUT=/tmp/x leaves every tracked file as it is.
 OUT ?= .
+# Extra go test flags for `make e2e`: -run TestReport runs one test; -short
+# skips the tests whose outcome does not depend on the engine.
+E2E_FLAGS ?=
 # OFFLINE=1 never contacts a registry: missing base images are built from Debian packages.
 OFFLINE ?=
 # Pinned tools, installed into $(BIN) by `make tools`. BIN is relative to the
@@ -125,7 +128,7 @@ lint: $(BIN)/setup ## Lint the Dockerfiles with hadolint, the shell scripts with
 e2e: $(BIN)/setup ## Build every image with no network, then run and measure them end to end.
 	$(MAKE) all BUILD_NETWORK=none
 	@$(SETUP) tools dive hadolint
-	$(GO) test -count=1 -v -tags e2e -timeout 15m ./scripts/e2e/
+	$(GO) test -count=1 -v -tags e2e -timeout 15m $(E2E_FLAGS) ./scripts/e2e/
 
 ##@ Setup
 

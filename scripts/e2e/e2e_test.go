@@ -37,6 +37,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// engineIndependent skips t under -short: its outcome does not depend on
+// the Docker engine, so .ci/run runs it on one engine of its three.
+func engineIndependent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the outcome does not depend on the engine")
+	}
+}
+
 // testEnv is what every e2e test runs against: the repository, the image
 // repository (IMAGE, lean-go-images by default), the steps, and their
 // images as docker image inspect saw them, by step name.

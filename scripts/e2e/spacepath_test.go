@@ -24,6 +24,7 @@ import (
 // (../setup/testdata/fake-docker). The test checks what it asked docker to
 // remove, and that a failing docker rmi fails the target.
 func TestSpacePath(t *testing.T) {
+	engineIndependent(t)
 	te := setup(t)
 	testdata, err := filepath.Abs("testdata")
 	if err != nil {

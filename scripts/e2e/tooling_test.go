@@ -72,6 +72,7 @@ type toolCase struct {
 }
 
 func TestTooling(t *testing.T) {
+	engineIndependent(t)
 	root, err := steps.Root()
 	if err != nil {
 		t.Fatal(err)
