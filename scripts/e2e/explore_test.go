@@ -139,8 +139,25 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // compares dive's screens with the captures the lessons show.
 func TestExplore(t *testing.T) {
 	te := setup(t)
-	// The IDs dive shows change with every build; the rest is the image's.
-	norm := normHexIDs
+	// The IDs dive shows change with every build; the rest is the image's,
+	// but for one row of the wasted-space list: whether the build's layer
+	// lists the empty /tmp again (2, 0 B) depends on how the engine diffs
+	// the layer, and rootless Docker's does not.
+	tmp := `(?m)^    2           0 B  /tmp`
+	norms := []normalizer{normHexIDs,
+		{regexp.MustCompile(tmp + ` {35}`), strings.Repeat(" ", 60)}, // beside the file tree
+		{regexp.MustCompile(tmp + `$`), ""}}
+	// The lessons' screens come from the classic image store. From the
+	// containerd store's OCI archive, dive names every layer "blobs", which
+	// shifts the screen's left half: there, check the contents only.
+	check := func(t *testing.T, name, text string) {
+		if te.engine.ImageStore == "classic" {
+			checkOutput(t, te.root, name, text, norms...)
+			return
+		}
+		wantAll(t, name, text, "FROM blobs")
+		t.Logf("%s image store: the lessons show the classic store's screen; checked what it must hold", te.engine.ImageStore)
+	}
 	for _, v := range te.vs {
 		t.Run(v.Name, func(t *testing.T) {
 			s := startScreen(t, te.root, fmt.Sprintf("make explore STEP=%s IMAGE=%s", v.Name, shellQuote(te.repo)))
@@ -157,7 +174,7 @@ func TestExplore(t *testing.T) {
 				// then usr/local: the Go toolchain.
 				base := s.keys("Tab", "C-Space", "C-o", "Space", "Down", "Down", "Space")
 				wantAll(t, "the golang base's files", base, "FROM ", "├── usr", "│   ├── local", "│   │   ├─⊕ go", "│   ├─⊕ libexec")
-				checkOutput(t, te.root, "dive-01-single-stage-base", base, norm)
+				check(t, "dive-01-single-stage-base", base)
 				// Back to the layers, down to the last one (RUN go build),
 				// then to its files, hiding those it did not change; up to
 				// root and open it; fold Go's build cache, two lines below,
@@ -166,7 +183,7 @@ func TestExplore(t *testing.T) {
 				build := s.keys("Tab", "PgDn", "Tab", "C-u", "Up", "Up", "Up", "Up", "Space",
 					"Down", "Down", "Space", "Down", "Space", "Down", "Down", "Down", "Space")
 				wantAll(t, "the build layer's files", build, "RUN /bin/sh -c go build", "├── root", "│   ├── .cache", "│   │   └─⊕ go-build", "│   └─⊕ .config", "└── server")
-				checkOutput(t, te.root, "dive-01-single-stage-build", build, norm)
+				check(t, "dive-01-single-stage-build", build)
 			case "02-multi-stage":
 				// The last layer, the COPY of the binary, and only its files.
 				last := s.keys("PgDn", "Tab", "C-u")
@@ -174,7 +191,7 @@ func TestExplore(t *testing.T) {
 				if strings.Contains(last, "go-build") || strings.Contains(last, "RUN /bin/sh -c go build") {
 					t.Errorf("step 2 still shows the build cache or the build layer:\n%s", last)
 				}
-				checkOutput(t, te.root, "dive-02-multi-stage", last, norm)
+				check(t, "dive-02-multi-stage", last)
 			}
 			s.tmux("send-keys", "q") // and the session ends with make
 			if code := s.exitStatus(30 * time.Second); code != 0 {
@@ -205,11 +222,13 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("docker history %s: %v: %s", ref, err, out)
 	}
 	wantAll(t, "docker history", string(out), "RUN /bin/sh -c go build", "COPY go.mod ./")
-	var norms []normalizer
+	// The lesson, which says so, shows the classic store's sizes and the
+	// wording of Docker 20.10's BuildKit. The containerd store's docker
+	// history shows each layer's disk usage instead, and a newer BuildKit
+	// words HEALTHCHECK and EXPOSE otherwise: compare the instructions.
+	norms := []normalizer{{regexp.MustCompile(`(?m)^(\S+ +(HEALTHCHECK|EXPOSE)) .*$`), "$1 …"}}
 	if te.engine.ImageStore != "classic" {
-		// The containerd image store's docker history reports each layer's
-		// disk usage, not the size the lesson shows: compare the instructions.
-		norms = append(norms, normalizer{regexp.MustCompile(`(?m)^[0-9.]+[kMG]?B\b`), "<size>"})
+		norms = append(norms, normalizer{regexp.MustCompile(`(?m)^[0-9.]+[kMG]?B( +|$)`), "<size> "})
 	}
 	checkOutput(t, te.root, "history-01-single-stage", string(out), norms...)
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"lean-go-images/scripts/internal/archive"
 	"lean-go-images/scripts/internal/dockercli"
 	"lean-go-images/scripts/internal/hardening"
 	"lean-go-images/scripts/internal/results"
@@ -215,7 +216,7 @@ func TestReport(t *testing.T) {
 			if got.Name != v.Name || got.ImageID != img.ID || got.Architecture != img.Architecture {
 				t.Errorf("name %s, ID %s, %s; docker image inspect says %s, %s, %s", got.Name, got.ImageID, got.Architecture, v.Name, img.ID, img.Architecture)
 			}
-			checkReportLayers(t, ctx, e.engine, v.Image(e.repo), img, got.SizeBytes, got.LayerCount, got.EmptyLayerCount, len(got.Layers))
+			checkReportLayers(t, ctx, e.testEnv, v.Image(e.repo), img, got.SizeBytes, got.LayerCount, got.EmptyLayerCount, len(got.Layers))
 			var diffIDs []string
 			var gz int64
 			for _, l := range got.Layers {
@@ -358,12 +359,14 @@ func checkReportLoad(t *testing.T, name string, baseline bool, l *reportLoad) {
 
 // checkReportLayers compares the layers with docker image inspect and, on
 // the classic image store, with docker history, whose entries with a size
-// are the non-empty filesystem layers and whose sizes sum to the image's.
+// are the non-empty filesystem layers and whose sizes sum to the image's
+// (testEnv.inspectSize).
 // The containerd store's docker history shows each layer's disk usage
 // instead, and its docker image inspect adds the compressed blobs it keeps:
 // there only the counts and the order of sizes are checked.
-func checkReportLayers(t *testing.T, ctx context.Context, eng dockercli.Engine, image string, img dockercli.Image, size int64, count, empty, listed int) {
+func checkReportLayers(t *testing.T, ctx context.Context, e testEnv, image string, img dockercli.Image, size int64, count, empty, listed int) {
 	t.Helper()
+	eng := e.engine
 	if count != len(img.RootFS.Layers) || listed != count {
 		t.Errorf("layerCount %d (%d listed), RootFS has %d", count, listed, len(img.RootFS.Layers))
 	}
@@ -392,8 +395,19 @@ func checkReportLayers(t *testing.T, ctx context.Context, eng dockercli.Engine, 
 	if count-empty != withSize {
 		t.Errorf("%d layers, %d empty: %d with content; docker history lists %d with a size", count, empty, count-empty, withSize)
 	}
-	if size != img.Size || sum != img.Size {
-		t.Errorf("size %d; docker history sizes sum to %d, docker image inspect says %d", size, sum, img.Size)
+	want := size
+	if !e.nativeDiff {
+		saved, err := archive.Save(ctx, image, "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Size() != size {
+			t.Errorf("size %d; the layers of docker save sum to %d", size, saved.Size())
+		}
+		want = e.inspectSize(saved)
+	}
+	if sum != want || img.Size != want {
+		t.Errorf("size %d; docker history sizes sum to %d, docker image inspect says %d, want %d", size, sum, img.Size, want)
 	}
 }
 

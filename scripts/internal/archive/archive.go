@@ -65,7 +65,8 @@ type Layer struct {
 	DiffID string // sha256 of the uncompressed tar, as RootFS lists it
 	// Size is what Docker's classic image store counts for the layer, and
 	// docker history shows: the bytes of its regular files, each hard-linked
-	// file once, plus the length of each symlink's target.
+	// file once, plus the length of each symlink's target (an overlay2
+	// store that cannot diff natively, as rootless Docker's, leaves those out).
 	Size      int64
 	TarBytes  int64 // the uncompressed tar
 	GzipBytes int64 // the tar gzip-compressed at the default level, as docker push sends it; 0 unless asked for
