@@ -155,8 +155,11 @@ type Container struct {
 // image. The caller must Remove(c.Name).
 //
 // docker run can fail after it has created the container (an image whose
-// entrypoint does not exist, a cancelled ctx): Run then removes the container
-// itself, by name, and returns the error.
+// entrypoint does not exist): Run then removes the container itself, by
+// name, and returns the error. A killed docker run may still have its
+// container created by the daemon after a Remove, so a cancelled ctx does
+// not stop docker run: Run lets it finish, then removes the container and
+// returns ctx's error.
 func Run(ctx context.Context, image string, flags ...string) (Container, error) {
 	port, err := freePort()
 	if err != nil {
@@ -169,7 +172,12 @@ func Run(ctx context.Context, image string, flags ...string) (Container, error) 
 	// --pull never: a missing image is an error here, never a registry pull.
 	args := slices.Concat([]string{"run", "--detach", "--pull", "never", "--label", ManagedLabel, "--name", c.Name,
 		"--publish", fmt.Sprintf("127.0.0.1:%d:%d", port, ServerPort)}, flags, []string{image})
-	out, err := Output(ctx, args...)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	out, err := Output(rctx, args...)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		Remove(c.Name) // no such container is an error to ignore
 		return Container{}, Diagnose(err)

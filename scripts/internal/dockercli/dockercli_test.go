@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // What docker 28 and 20.10 clients print on stderr when things go wrong,
@@ -241,6 +242,19 @@ func TestRunNamesAndRemovesOnFailure(t *testing.T) {
 	name := strings.Fields(got[0][strings.Index(got[0], prefix):])[1]
 	if want := "rm --force --volumes " + name; got[1] != want {
 		t.Errorf("after the failed run: docker %s, want docker %s", got[1], want)
+	}
+
+	// Interrupted while docker run creates the container: the daemon would
+	// create it anyway, so docker run finishes, and then the container goes.
+	calls = filepath.Join(t.TempDir(), "calls")
+	fakeDocker(t, `echo "$*" >> '`+calls+`'; case "$1" in run) sleep 0.3; echo created >> '`+calls+`'; echo id;; esac`)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if c, err := Run(ctx, "img:tag"); err != context.Canceled || c.Name != "" {
+		t.Errorf("Run interrupted = %+v, %v; want no container and context.Canceled", c, err)
+	}
+	if got := readCalls(t, calls); len(got) != 3 || !strings.HasPrefix(got[0], "run ") || got[1] != "created" || !strings.HasPrefix(got[2], "rm --force --volumes lean-go-images-") {
+		t.Errorf("docker calls %q: want a run that ends (created), then rm", got)
 	}
 
 	// Two runs get two names, and two ports.
