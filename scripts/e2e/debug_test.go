@@ -98,6 +98,6 @@ func TestDebugContainer(t *testing.T) {
 		}
 	}
 	// The kernel's socket inode and address change with every run.
-	normSocket := normalizer{regexp.MustCompile(`(65532 +[0-9]+ )[0-9]+ ([0-9]+ )[0-9a-f]{16}`), "${1}<inode> ${2}<address>"}
+	normSocket := normalizer{re: regexp.MustCompile(`(65532 +[0-9]+ )[0-9]+ ([0-9]+ )[0-9a-f]{16}`), repl: "${1}<inode> ${2}<address>"}
 	checkOutput(t, te.root, "debug-session", got, normDates, normSocket)
 }

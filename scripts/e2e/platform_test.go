@@ -104,7 +104,7 @@ func TestCrossPlatform(t *testing.T) {
 		t.Fatalf("docker run %s:%s: %v, output:\n%s\nwant it to fail with exec format error (is an emulator for %s installed? see binfmt_misc)", cross, step, err, got, other)
 	}
 	// Newer engines may name the host's platform with its variant (linux/amd64/v3).
-	host := normalizer{regexp.MustCompile(`detected host platform \([^)]*\)`), "detected host platform (HOST)"}
+	host := normalizer{re: regexp.MustCompile(`detected host platform \([^)]*\)`), repl: "detected host platform (HOST)"}
 	checkOutput(t, te.root, "platform-run", present(string(got)), host)
 }
 

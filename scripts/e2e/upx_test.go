@@ -115,8 +115,8 @@ func TestUPX(t *testing.T) {
 		t.Logf("note: the packed server idles in %d bytes, the unpacked one in %d", upxed.memory, plain.memory)
 	}
 	// Sizes are the same in every run; times and memory are not.
-	startup := normalizer{regexp.MustCompile(` +[0-9.]+ ms`), " N ms"}
-	memory := normalizer{regexp.MustCompile(`(?m)^(idle memory) +[0-9.]+ MB +[0-9.]+ MB`), "$1 N MB N MB"}
+	startup := normalizer{re: regexp.MustCompile(` +[0-9.]+ ms`), repl: " N ms"}
+	memory := normalizer{re: regexp.MustCompile(`(?m)^(idle memory) +[0-9.]+ MB +[0-9.]+ MB`), repl: "$1 N MB N MB"}
 	checkOutput(t, e.root, "upx-04-scratch-static", got, startup, memory)
 }
 
