@@ -99,12 +99,6 @@ func checkOutput(t *testing.T, root, name, got string, norms ...normalizer) {
 		lines[i] = strings.TrimRight(l, " \t\r")
 	}
 	got = strings.Join(lines, "\n") + "\n"
-	normalize := func(s string) string {
-		for _, n := range norms {
-			s = n.apply(s)
-		}
-		return s
-	}
 	t.Logf("output %s:\n%s", name, got)
 	lessonsMu.Lock()
 	defer lessonsMu.Unlock()
@@ -129,19 +123,11 @@ func checkOutput(t *testing.T, root, name, got string, norms ...normalizer) {
 			found++
 			// -update writes this run's text, volatile parts included;
 			// a check leaves them aside.
-			diff := ""
-			for _, n := range norms {
-				if diff == "" {
-					diff = n.differs(m[2], got)
-				}
-			}
-			if m[2] == got || !*update && diff == "" && normalize(m[2]) == normalize(got) {
+			diff := compare(m[2], got, norms)
+			if m[2] == got || !*update && diff == "" {
 				return block
 			}
 			stale = true
-			if diff == "" {
-				diff = "from line " + firstDifference(normalize(m[2]), normalize(got))
-			}
 			if !*update {
 				t.Errorf("%s: <!-- output:%s --> differs from this run's output (above), %s; if the change is expected, rewrite it with -update",
 					page, name, diff)
@@ -158,6 +144,22 @@ func checkOutput(t *testing.T, root, name, got string, norms ...normalizer) {
 	if found == 0 {
 		t.Errorf("no lesson has an <!-- output:%s --> block to compare this output with", name)
 	}
+}
+
+// compare says how the lesson's text and got differ once norms have
+// rewritten both, and the sizes of a within normalizer told apart; "" when
+// they agree.
+func compare(lesson, got string, norms []normalizer) string {
+	for _, n := range norms {
+		if d := n.differs(lesson, got); d != "" {
+			return d
+		}
+		lesson, got = n.apply(lesson), n.apply(got)
+	}
+	if lesson != got {
+		return "from line " + firstDifference(lesson, got)
+	}
+	return ""
 }
 
 // firstDifference says where two texts part: the line number, and that line
@@ -195,9 +197,9 @@ func TestNormSizes(t *testing.T) {
 		{"row gone", "    869 MB  FROM <id>\n96MB      RUN go build\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			same := normSizes.differs(lesson, tc.got) == "" && normSizes.apply(lesson) == normSizes.apply(tc.got)
-			if same != tc.same {
-				t.Errorf("same = %v, want %v (%q)", same, tc.same, normSizes.differs(lesson, tc.got))
+			diff := compare(lesson, tc.got, []normalizer{normSizes})
+			if (diff == "") != tc.same {
+				t.Errorf("compare = %q, want agreement %v", diff, tc.same)
 			}
 		})
 	}
