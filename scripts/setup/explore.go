@@ -31,6 +31,13 @@ func explore(step string) error {
 	if err != nil || len(vs) != 1 {
 		usage(fmt.Sprintf("unknown step %q: choose one of %s", step, steps.Names(all)))
 	}
+	// dive draws on /dev/tty: without a terminal, it would fail only after
+	// saving the whole image.
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return errors.New("make explore opens dive's interactive view: run it from a terminal")
+	}
+	tty.Close()
 	// Ctrl-C during docker save stops it; once dive runs, it reads Ctrl-C
 	// itself. A closed terminal (SIGHUP) does not end dive: it is passed on
 	// as SIGTERM, and the archive removed.
