@@ -75,10 +75,14 @@ func diveRules(text []byte) (minEfficiency float64, maxWasted int64, err error) 
 	for n := 1; sc.Scan(); n++ {
 		key, value, ok := strings.Cut(strings.TrimSpace(sc.Text()), ":")
 		value = strings.Trim(strings.TrimSpace(value), `"'`)
-		if !ok || strings.HasPrefix(key, "#") || key == "rules" {
+		if !ok || strings.HasPrefix(key, "#") {
 			continue
 		}
 		switch key {
+		case "rules":
+			if value != "" {
+				return 0, 0, fmt.Errorf("%d: rules: want it alone on its line, with one rule per line indented below it", n)
+			}
 		case "lowestEfficiency":
 			minEfficiency, err = strconv.ParseFloat(value, 64)
 			if err != nil || minEfficiency < 0 || minEfficiency > 1 {

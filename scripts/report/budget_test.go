@@ -51,6 +51,7 @@ func TestReadBudgets(t *testing.T) {
 		{with("02-b/.dive-ci", "rules:\n  highestWastedBytes: lots\n"), "02-b/.dive-ci:2: highestWastedBytes \"lots\": want a size such as 1MB, or disabled"},
 		{with("02-b/.dive-ci", "rules:\n  highestUserWastedPercent: 0.1\n"), "02-b/.dive-ci:2: highestUserWastedPercent: make budget does not measure it; set it to disabled"},
 		{with("02-b/.dive-ci", "rules:\n  lowestEfficency: 0.9\n"), `02-b/.dive-ci:2: unknown rule "lowestEfficency"`},
+		{with("02-b/.dive-ci", "rules: [\n"), "02-b/.dive-ci:1: rules: want it alone on its line, with one rule per line indented below it"},
 	} {
 		if _, err := readBudgets(tt.fsys, all); err == nil || err.Error() != tt.want {
 			t.Errorf("readBudgets: %v, want %q", err, tt.want)
