@@ -153,6 +153,7 @@ offline-bases: $(BIN)/setup ## Build the missing base images from Debian package
 GO_CMDS := setup report
 .PHONY: $(addprefix $(BIN)/,$(GO_CMDS))
 $(addprefix $(BIN)/,$(GO_CMDS)): $(BIN)/%:
+	@command -v "$(GO)" >/dev/null 2>&1 || { echo "make: $(GO) not found: install Go 1.26 or later (https://go.dev/doc/install), or set GO=/path/to/go" >&2; exit 2; }
 	@$(GO) build -o "$@" ./scripts/$*
 
 .PHONY: clean
