@@ -41,19 +41,23 @@ func inspectBase(ctx context.Context, ref string, obtained map[string]results.Ob
 }
 
 // baseFromImage classifies an inspected base image: by how make bases
-// obtained it, when it recorded this very image; otherwise by its label
-// and, on the classic image store, where only a pulled image has one, its
-// registry digest.
+// obtained it, when it recorded this very image; otherwise, on the classic
+// image store, where only a pulled image has one, by its registry digest,
+// then its label. The containerd store gives every image a digest, and a
+// look-alike pulled from a mirror keeps its label: there, an image make
+// bases did not record is Unrecorded.
 func baseFromImage(ref string, img dockercli.Image, o results.Obtained, store string) results.Base {
 	b := results.Base{Ref: ref, ID: img.ID, Provenance: results.LocalOnly, GoVersion: envValue(img.Config.Env, "GOLANG_VERSION", ""),
 		LookAlike: img.Config.Labels[offlineLabel] == "true"}
 	switch {
 	case o.Provenance != "":
 		b.Provenance = o.Provenance
+	case store != "classic":
+		b.Provenance = results.Unrecorded
+	case len(img.RepoDigests) > 0:
+		b.Provenance = results.Pulled
 	case b.LookAlike:
 		b.Provenance = results.BuiltOffline
-	case len(img.RepoDigests) > 0 && store == "classic":
-		b.Provenance = results.Pulled
 	}
 	if b.Provenance == results.Pulled && len(img.RepoDigests) > 0 {
 		b.RepoDigest = img.RepoDigests[0]

@@ -35,8 +35,11 @@ func TestBaseFromImage(t *testing.T) {
 		// make bases pulled this look-alike from a mirror, and recorded it.
 		{"golang_1.26-trixie.json", results.Obtained{Ref: "golang:1.26-trixie", Provenance: results.Pulled}, "classic", results.Pulled, true, ""},
 		{"edited-pulled-debian_trixie-slim.json", results.Obtained{}, "classic", results.Pulled, false, "debian@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
-		// The containerd store gives every image a digest: it proves nothing.
-		{"edited-pulled-debian_trixie-slim.json", results.Obtained{}, "containerd", results.LocalOnly, false, ""},
+		// The containerd store gives every image a digest, and a look-alike
+		// from a mirror keeps its label: neither proves anything.
+		{"edited-pulled-debian_trixie-slim.json", results.Obtained{}, "containerd", results.Unrecorded, false, ""},
+		{"golang_1.26-trixie.json", results.Obtained{}, "containerd", results.Unrecorded, true, ""},
+		{"golang_1.26-trixie.json", results.Obtained{Ref: "golang:1.26-trixie", Provenance: results.BuiltOffline}, "containerd", results.BuiltOffline, true, ""},
 		{"edited-local-debian_trixie-slim.json", results.Obtained{}, "classic", results.LocalOnly, false, ""},
 	}
 	for _, tt := range tests {

@@ -54,6 +54,10 @@ var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
 			return "pulled"
 		case results.Absent:
 			return "not present locally"
+		case results.Unrecorded:
+			return "unknown: make bases did not obtain it in this checkout"
+		case "unrecorded-look-alike":
+			return "unknown: make bases did not obtain it in this checkout; a **LOOK-ALIKE**"
 		}
 		return "built or loaded locally, not pulled"
 	},
@@ -164,8 +168,11 @@ func engineNoteES(e dockercli.Engine) string {
 
 // origin is where a base image came from, a key of the notes below.
 func origin(b results.Base) string {
-	if b.Provenance == results.Pulled && b.LookAlike {
+	switch {
+	case b.Provenance == results.Pulled && b.LookAlike:
 		return "mirror"
+	case b.Provenance == results.Unrecorded && b.LookAlike:
+		return "unrecorded-look-alike"
 	}
 	return b.Provenance
 }
@@ -175,21 +182,25 @@ func origin(b results.Base) string {
 // they came from different places.
 func basesNote(r *results.Results) string {
 	return originNote(r, "no base images (scratch only)", "base images ", " and ", map[string][2]string{
-		results.BuiltOffline: {"built offline (look-alikes, not the upstream images)", "built offline (a look-alike)"},
-		"mirror":             {"pulled from a mirror that serves look-alikes", "pulled from a mirror (a look-alike)"},
-		results.Pulled:       {"pulled from their registries", "pulled"},
-		results.LocalOnly:    {"built or loaded locally, not pulled", "built or loaded locally"},
-		results.Absent:       {"no longer present", "no longer present"},
+		results.BuiltOffline:    {"built offline (look-alikes, not the upstream images)", "built offline (a look-alike)"},
+		"mirror":                {"pulled from a mirror that serves look-alikes", "pulled from a mirror (a look-alike)"},
+		results.Pulled:          {"pulled from their registries", "pulled"},
+		results.LocalOnly:       {"built or loaded locally, not pulled", "built or loaded locally"},
+		results.Unrecorded:      {"of unknown origin (make bases did not obtain them in this checkout)", "of unknown origin"},
+		"unrecorded-look-alike": {"of unknown origin, look-alikes (built offline, or pulled from a mirror that serves them)", "of unknown origin (a look-alike)"},
+		results.Absent:          {"no longer present", "no longer present"},
 	})
 }
 
 func basesNoteES(r *results.Results) string {
 	return originNote(r, "sin imágenes base (solo scratch)", "imágenes base ", " y ", map[string][2]string{
-		results.BuiltOffline: {"construidas sin conexión (imitaciones, no las imágenes originales)", "construida sin conexión (una imitación)"},
-		"mirror":             {"descargadas de un mirror que sirve imitaciones", "descargada de un mirror (una imitación)"},
-		results.Pulled:       {"descargadas de sus registros", "descargada"},
-		results.LocalOnly:    {"construidas o cargadas en local, no descargadas", "construida o cargada en local"},
-		results.Absent:       {"ya no presentes", "ya no presente"},
+		results.BuiltOffline:    {"construidas sin conexión (imitaciones, no las imágenes originales)", "construida sin conexión (una imitación)"},
+		"mirror":                {"descargadas de un mirror que sirve imitaciones", "descargada de un mirror (una imitación)"},
+		results.Pulled:          {"descargadas de sus registros", "descargada"},
+		results.LocalOnly:       {"construidas o cargadas en local, no descargadas", "construida o cargada en local"},
+		results.Unrecorded:      {"de origen desconocido (make bases no las obtuvo en este clon)", "de origen desconocido"},
+		"unrecorded-look-alike": {"de origen desconocido, imitaciones (construidas sin conexión o descargadas de un mirror que las sirve)", "de origen desconocido (una imitación)"},
+		results.Absent:          {"ya no presentes", "ya no presente"},
 	})
 }
 

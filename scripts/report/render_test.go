@@ -195,3 +195,26 @@ func TestShortCommand(t *testing.T) {
 		t.Errorf("layerCommand of a base layer = %q", got)
 	}
 }
+
+// TestBasesNote: every provenance, look-alike or not, has its words in
+// every language, for all bases alike and for one among others.
+func TestBasesNote(t *testing.T) {
+	for _, p := range []string{results.Pulled, results.BuiltOffline, results.LocalOnly, results.Unrecorded, results.Absent} {
+		for _, lookAlike := range []bool{false, true} {
+			one := results.Base{Ref: "golang:x", Provenance: p, LookAlike: lookAlike}
+			other := results.Base{Ref: "debian:y", Provenance: results.Pulled}
+			if p == results.Pulled && !lookAlike {
+				other.Provenance = results.Absent
+			}
+			for _, bases := range [][]results.Base{{one}, {one, other}} {
+				r := &results.Results{Bases: bases}
+				for lang, note := range map[string]string{"": basesNote(r), ".es": basesNoteES(r)} {
+					// A missing phrase leaves its prefix or ref before nothing.
+					if strings.HasSuffix(note, " ") || strings.Contains(note, "  ") {
+						t.Errorf("%s, look-alike %v, %d base(s), language %q: no words in %q", p, lookAlike, len(bases), lang, note)
+					}
+				}
+			}
+		}
+	}
+}

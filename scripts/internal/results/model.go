@@ -56,6 +56,7 @@ const (
 	Pulled       = "pulled"        // from a registry, or a mirror of it
 	BuiltOffline = "built-offline" // built here by make offline-bases
 	LocalOnly    = "local"         // neither: built or loaded locally
+	Unrecorded   = "unrecorded"    // not recorded, and the image store cannot tell
 	Absent       = "absent"        // not present locally any more
 )
 
@@ -63,7 +64,7 @@ const (
 type Base struct {
 	Ref        string `json:"ref"`                  // as written in the Dockerfile
 	ID         string `json:"id,omitempty"`         // image ID
-	Provenance string `json:"provenance"`           // Pulled, BuiltOffline, LocalOnly or Absent
+	Provenance string `json:"provenance"`           // Pulled, BuiltOffline, LocalOnly, Unrecorded or Absent
 	RepoDigest string `json:"repoDigest,omitempty"` // when Pulled
 	// LookAlike marks an image that make offline-bases built from Debian
 	// packages (by its label): built here, or pulled from a mirror that
