@@ -116,14 +116,23 @@ func TestTooling(t *testing.T) {
 	if err := os.Chmod(shared, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// The cases run as nobody run in a copy of the repository there: the
+	// checkout may sit where only its owner can enter (mktemp -d's mode).
+	nobodyRoot := filepath.Join(shared, "repo")
+	if err := os.Mkdir(nobodyRoot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyRepoTo(t, root, testdata, nobodyRoot)
 	// A docker that knows no image, pulls all but gcr.io's, and starts
 	// nothing; its state is a directory any user may write.
+	fakeBasesDocker := filepath.Join(shared, "fake-docker")
+	copyFile(t, filepath.Join(root, "scripts/setup/testdata/fake-docker"), fakeBasesDocker, 0o755)
 	fakeBases := func(env ...string) []string {
 		state, err := os.MkdirTemp(shared, "state-")
 		if err != nil || os.Chmod(state, 0o777) != nil {
 			t.Fatal(err)
 		}
-		return append(env, "DOCKER="+filepath.Join(root, "scripts/setup/testdata/fake-docker"), "FAKE_STATE="+state)
+		return append(env, "DOCKER="+fakeBasesDocker, "FAKE_STATE="+state)
 	}
 	pins := []string{"DIVE_VERSION=v0.13.1", "HADOLINT_VERSION=2.14.0"}
 
@@ -245,6 +254,9 @@ func TestTooling(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := root
+			if c.nobody {
+				dir = nobodyRoot
+			}
 			if c.copy {
 				if c.mutate != nil {
 					dir = copyRepo(t, root, testdata)
