@@ -74,10 +74,6 @@ type Layer struct {
 	Files     []File
 }
 
-// Empty reports whether the layer holds no file content (only directories,
-// such as WORKDIR's): docker history shows it as 0B.
-func (l Layer) Empty() bool { return l.Size == 0 }
-
 // File is one entry of a layer's tar.
 type File struct {
 	Path     string // relative to the root, cleaned: "usr/bin/sh"
@@ -94,15 +90,6 @@ func (img *Image) Size() int64 {
 	var n int64
 	for _, l := range img.Layers {
 		n += l.Size
-	}
-	return n
-}
-
-// GzipBytes returns what a registry pull transfers for the layers.
-func (img *Image) GzipBytes() int64 {
-	var n int64
-	for _, l := range img.Layers {
-		n += l.GzipBytes
 	}
 	return n
 }
