@@ -48,7 +48,7 @@ var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
 		switch origin(b) {
 		case results.BuiltOffline:
 			return "**BUILT OFFLINE** (look-alike)"
-		case "mirror":
+		case fromMirror:
 			return "pulled from a mirror, a **LOOK-ALIKE**"
 		case results.Pulled:
 			return "pulled"
@@ -56,7 +56,7 @@ var tmpl = template.Must(template.New("results").Funcs(template.FuncMap{
 			return "not present locally"
 		case results.Unrecorded:
 			return "unknown: make bases did not obtain it in this checkout"
-		case "unrecorded-look-alike":
+		case unrecordedLookAlike:
 			return "unknown: make bases did not obtain it in this checkout; a **LOOK-ALIKE**"
 		}
 		return "built or loaded locally, not pulled"
@@ -166,13 +166,20 @@ func engineNoteES(e dockercli.Engine) string {
 	return fmt.Sprintf("%s, %s, cgroup v%s, en %s", mode, store, e.CgroupVersion, e.OS)
 }
 
-// origin is where a base image came from, a key of the notes below.
+// The origins of a look-alike base that its provenance alone does not tell.
+const (
+	fromMirror          = "mirror"                // pulled, from a mirror that serves look-alikes
+	unrecordedLookAlike = "unrecorded-look-alike" // unrecorded, and built offline or mirrored
+)
+
+// origin is where a base image came from: its provenance, or one of the
+// look-alike origins above. It keys the notes below.
 func origin(b results.Base) string {
 	switch {
 	case b.Provenance == results.Pulled && b.LookAlike:
-		return "mirror"
+		return fromMirror
 	case b.Provenance == results.Unrecorded && b.LookAlike:
-		return "unrecorded-look-alike"
+		return unrecordedLookAlike
 	}
 	return b.Provenance
 }
@@ -182,25 +189,25 @@ func origin(b results.Base) string {
 // they came from different places.
 func basesNote(r *results.Results) string {
 	return originNote(r, "no base images (scratch only)", "base images ", " and ", map[string][2]string{
-		results.BuiltOffline:    {"built offline (look-alikes, not the upstream images)", "built offline (a look-alike)"},
-		"mirror":                {"pulled from a mirror that serves look-alikes", "pulled from a mirror (a look-alike)"},
-		results.Pulled:          {"pulled from their registries", "pulled"},
-		results.LocalOnly:       {"built or loaded locally, not pulled", "built or loaded locally"},
-		results.Unrecorded:      {"of unknown origin (make bases did not obtain them in this checkout)", "of unknown origin"},
-		"unrecorded-look-alike": {"of unknown origin, look-alikes (built offline, or pulled from a mirror that serves them)", "of unknown origin (a look-alike)"},
-		results.Absent:          {"no longer present", "no longer present"},
+		results.BuiltOffline: {"built offline (look-alikes, not the upstream images)", "built offline (a look-alike)"},
+		fromMirror:           {"pulled from a mirror that serves look-alikes", "pulled from a mirror (a look-alike)"},
+		results.Pulled:       {"pulled from their registries", "pulled"},
+		results.LocalOnly:    {"built or loaded locally, not pulled", "built or loaded locally"},
+		results.Unrecorded:   {"of unknown origin (make bases did not obtain them in this checkout)", "of unknown origin"},
+		unrecordedLookAlike:  {"of unknown origin, look-alikes (built offline, or pulled from a mirror that serves them)", "of unknown origin (a look-alike)"},
+		results.Absent:       {"no longer present", "no longer present"},
 	})
 }
 
 func basesNoteES(r *results.Results) string {
 	return originNote(r, "sin imágenes base (solo scratch)", "imágenes base ", " y ", map[string][2]string{
-		results.BuiltOffline:    {"construidas sin conexión (imitaciones, no las imágenes originales)", "construida sin conexión (una imitación)"},
-		"mirror":                {"descargadas de un mirror que sirve imitaciones", "descargada de un mirror (una imitación)"},
-		results.Pulled:          {"descargadas de sus registros", "descargada"},
-		results.LocalOnly:       {"construidas o cargadas en local, no descargadas", "construida o cargada en local"},
-		results.Unrecorded:      {"de origen desconocido (make bases no las obtuvo en este clon)", "de origen desconocido"},
-		"unrecorded-look-alike": {"de origen desconocido, imitaciones (construidas sin conexión o descargadas de un mirror que las sirve)", "de origen desconocido (una imitación)"},
-		results.Absent:          {"ya no presentes", "ya no presente"},
+		results.BuiltOffline: {"construidas sin conexión (imitaciones, no las imágenes originales)", "construida sin conexión (una imitación)"},
+		fromMirror:           {"descargadas de un mirror que sirve imitaciones", "descargada de un mirror (una imitación)"},
+		results.Pulled:       {"descargadas de sus registros", "descargada"},
+		results.LocalOnly:    {"construidas o cargadas en local, no descargadas", "construida o cargada en local"},
+		results.Unrecorded:   {"de origen desconocido (make bases no las obtuvo en este clon)", "de origen desconocido"},
+		unrecordedLookAlike:  {"de origen desconocido, imitaciones (construidas sin conexión o descargadas de un mirror que las sirve)", "de origen desconocido (una imitación)"},
+		results.Absent:       {"ya no presentes", "ya no presente"},
 	})
 }
 
