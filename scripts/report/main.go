@@ -23,7 +23,7 @@
 // stop) and a short load run on 127.0.0.1 (-load per step, in rounds
 // that alternate the steps). The STEPS environment variable, a
 // comma-separated list such as 02-multi-stage,04-scratch-static, measures
-// only those.
+// only those; DOCKER names the docker client (default docker).
 //
 // dive and the compression run in parallel, on as many images as there are
 // CPUs, and their results are cached by image ID and layer digest in

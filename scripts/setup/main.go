@@ -68,7 +68,6 @@ func main() {
 		(cmd == "tools") != (len(rest) > 0) && !(cmd == "explore" && len(rest) == 1) {
 		usage(fmt.Sprintf("bad command line %q", os.Args[1:]))
 	}
-	dockercli.Bin = cmp.Or(os.Getenv("DOCKER"), dockercli.Bin)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	_, err := dockercli.Check(ctx) // every command but tools needs Docker
 	cancel()

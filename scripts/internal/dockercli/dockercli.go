@@ -7,6 +7,7 @@ package dockercli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,8 +26,9 @@ import (
 // found and removed even after a crash (make clean does).
 const ManagedLabel = "lean-go-images.managed=true"
 
-// Bin is the docker client to run; tests may point it at a fake.
-var Bin = "docker"
+// Bin is the docker client to run: $DOCKER (the Makefile's DOCKER), else
+// docker. Tests may point it at a fake.
+var Bin = cmp.Or(os.Getenv("DOCKER"), "docker")
 
 // Error is a failed docker command with what it printed on stderr.
 type Error struct {
